@@ -1,6 +1,6 @@
 //! Developer tasks that ordinary builds must not pay for.
 //!
-//! `cargo run -p xtask -- asn1` regenerates `crates/h323/src/asn/*.rs` from the vendored ITU
+//! `cargo run -p xtask -- asn1` regenerates `crates/h323-asn1/src/*.rs` from the vendored ITU
 //! modules in `asn1/`; `cargo run -p xtask -- asn1-check` fails when the committed code differs
 //! from what the compiler produces now (CI runs it). Generation lives here rather than in a
 //! `build.rs` so that building `h323` never compiles rasn-compiler.
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let dir = root().join("crates/h323/src/asn");
+    let dir = root().join("crates/h323-asn1/src");
     let mut stale = false;
     for module in MODULES {
         let code = match generate(module) {
