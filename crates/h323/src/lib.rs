@@ -9,3 +9,4 @@ pub use h323_asn1 as asn;
 
 pub mod h245;
 pub mod rand;
+pub mod call;
