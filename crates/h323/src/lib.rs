@@ -6,3 +6,6 @@
 //! `now` in, and deadlines come back out.
 
 pub use h323_asn1 as asn;
+
+pub mod q931;
+pub mod tpkt;
