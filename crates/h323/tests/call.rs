@@ -4,17 +4,17 @@
 #[path = "call/pair.rs"]
 mod pair;
 
+#[path = "call/bad_input.rs"]
+mod bad_input;
 #[path = "call/fast_start.rs"]
 mod fast_start;
-#[path = "call/tunnelled.rs"]
-mod tunnelled;
-#[path = "call/separate_h245.rs"]
-mod separate_h245;
 #[path = "call/rejected.rs"]
 mod rejected;
 #[path = "call/release.rs"]
 mod release;
+#[path = "call/separate_h245.rs"]
+mod separate_h245;
 #[path = "call/timeouts.rs"]
 mod timeouts;
-#[path = "call/bad_input.rs"]
-mod bad_input;
+#[path = "call/tunnelled.rs"]
+mod tunnelled;

@@ -284,9 +284,12 @@ impl Call {
     pub fn outgoing(now: Instant, config: CallConfig, dial: Dial, seed: u64) -> Call {
         let mut call = Call::new(config, true, seed);
         if call.config.fast_start {
-            call.fast_start_offer = fast_start::propose(&call.config.h245.capabilities, &call.config.h245.media);
+            call.fast_start_offer =
+                fast_start::propose(&call.config.h245.capabilities, &call.config.h245.media);
         }
-        let h245_address = (!call.config.tunnelling).then_some(call.config.h245_listener).flatten();
+        let h245_address = (!call.config.tunnelling)
+            .then_some(call.config.h245_listener)
+            .flatten();
         let body = uu::setup(uu::SetupParams {
             kind: call.config.kind,
             source: &call.config.aliases,
@@ -307,7 +310,8 @@ impl Call {
         } else {
             BearerCapability::h323_unrestricted_digital()
         };
-        let mut msg = Message::new(MessageType::Setup, call.reference()).with(Ie::BearerCapability(bearer));
+        let mut msg =
+            Message::new(MessageType::Setup, call.reference()).with(Ie::BearerCapability(bearer));
         if let Some(d) = &call.config.display {
             msg = msg.with(Ie::Display(Ia5String::new(d)));
         }
@@ -380,13 +384,25 @@ impl Call {
         self.timer = Some((t, now + d));
     }
 
-    fn send_q931(&mut self, msg: Message, body: h323_asn1::h225::H323UUPDUH323MessageBody, tunnelling: bool) {
-        let h245_control = if self.transport == H245Transport::Tunnelled || (tunnelling && !self.pending_tunnel.is_empty()) {
+    fn send_q931(
+        &mut self,
+        msg: Message,
+        body: h323_asn1::h225::H323UUPDUH323MessageBody,
+        tunnelling: bool,
+    ) {
+        let h245_control = if self.transport == H245Transport::Tunnelled
+            || (tunnelling && !self.pending_tunnel.is_empty())
+        {
             std::mem::take(&mut self.pending_tunnel)
         } else {
             Vec::new()
         };
-        let uu = uu::Uu { body, tunnelling, h245_control }.encode();
+        let uu = uu::Uu {
+            body,
+            tunnelling,
+            h245_control,
+        }
+        .encode();
         let msg = msg.with(Ie::UserUser(UserUser::h225(uu)));
         self.push_signalling(&msg);
     }
@@ -395,7 +411,10 @@ impl Call {
         let mut bytes = Vec::new();
         // A Q.931 message we built always fits a TPKT (user-user is bounded by the encoder).
         if tpkt::encode(&msg.encode(), &mut bytes).is_ok() {
-            self.transmits.push_back(Transmit { channel: Channel::Signalling, bytes });
+            self.transmits.push_back(Transmit {
+                channel: Channel::Signalling,
+                bytes,
+            });
         }
     }
 
@@ -421,7 +440,10 @@ impl Call {
 
     /// Callee: sends Alerting.
     pub fn alert(&mut self, now: Instant) {
-        if !matches!(self.state, CallState::CallPresent | CallState::IncomingCallProceeding) {
+        if !matches!(
+            self.state,
+            CallState::CallPresent | CallState::IncomingCallProceeding
+        ) {
             return;
         }
         let fs = self.fast_start_answer(now);
@@ -475,7 +497,12 @@ impl Call {
     }
 
     /// Callee: refuses the call with a Q.850 cause and, optionally, an H.225.0 reason.
-    pub fn reject(&mut self, now: Instant, cause: CauseValue, reason: Option<ReleaseCompleteReason>) {
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        cause: CauseValue,
+        reason: Option<ReleaseCompleteReason>,
+    ) {
         if matches!(self.state, CallState::Null | CallState::Released) {
             return;
         }
@@ -514,18 +541,29 @@ impl Call {
         self.flush_h245(now);
     }
 
-    fn release(&mut self, now: Instant, cause: CauseValue, reason: Option<ReleaseCompleteReason>, by: Side) {
+    fn release(
+        &mut self,
+        now: Instant,
+        cause: CauseValue,
+        reason: Option<ReleaseCompleteReason>,
+        by: Side,
+    ) {
         if self.h245.started() && !self.h245.ended() {
             self.h245.end_session();
             self.flush_h245(now);
         }
         let reason_name = reason.as_ref().map(uu::release_reason_name);
         let body = uu::release_complete(self.call_id, reason);
-        let msg = Message::new(MessageType::ReleaseComplete, self.reference()).with(Ie::Cause(Cause::new(cause)));
+        let msg = Message::new(MessageType::ReleaseComplete, self.reference())
+            .with(Ie::Cause(Cause::new(cause)));
         let t = self.tunnelling_flag();
         // Tunnelled endSessionCommand rides in the ReleaseComplete itself.
         self.send_q931(msg, body, t);
-        self.finish(Release { cause, reason: reason_name, by });
+        self.finish(Release {
+            cause,
+            reason: reason_name,
+            by,
+        });
     }
 
     fn finish(&mut self, release: Release) {
@@ -624,7 +662,9 @@ impl Call {
                 return;
             }
             self.crv = msg.call_reference.value;
-        } else if msg.call_reference.value != self.crv || msg.call_reference.from_destination != self.is_caller {
+        } else if msg.call_reference.value != self.crv
+            || msg.call_reference.from_destination != self.is_caller
+        {
             if msg.message_type != MessageType::ReleaseComplete {
                 let m = Message::new(MessageType::ReleaseComplete, msg.call_reference.reply())
                     .with(Ie::Cause(Cause::new(CauseValue::InvalidCallReference)));
@@ -632,7 +672,10 @@ impl Call {
             }
             return;
         }
-        let received = match msg.user_user().map(rasn::aper::decode::<H323UserInformation>) {
+        let received = match msg
+            .user_user()
+            .map(rasn::aper::decode::<H323UserInformation>)
+        {
             Some(Ok(ui)) => Some(uu::read(&ui)),
             Some(Err(_)) => {
                 if msg.message_type == MessageType::Setup {
@@ -675,7 +718,10 @@ impl Call {
                 self.on_answer_fields(now, received.as_ref());
             }
             MessageType::Alerting => {
-                if matches!(self.state, CallState::CallInitiated | CallState::OutgoingCallProceeding) {
+                if matches!(
+                    self.state,
+                    CallState::CallInitiated | CallState::OutgoingCallProceeding
+                ) {
                     self.state = CallState::CallDelivered;
                     self.set_timer(now, Timer::T301);
                     self.events.push_back(Event::Alerting);
@@ -685,7 +731,9 @@ impl Call {
             MessageType::Connect => {
                 if matches!(
                     self.state,
-                    CallState::CallInitiated | CallState::OutgoingCallProceeding | CallState::CallDelivered
+                    CallState::CallInitiated
+                        | CallState::OutgoingCallProceeding
+                        | CallState::CallDelivered
                 ) {
                     self.state = CallState::Active;
                     self.timer = None;
@@ -703,20 +751,40 @@ impl Call {
                     self.on_answer_fields(now, received.as_ref());
                 }
             }
-            MessageType::Progress | MessageType::Facility | MessageType::Information | MessageType::Notify => {
+            MessageType::Progress
+            | MessageType::Facility
+            | MessageType::Information
+            | MessageType::Notify => {
                 self.on_answer_fields(now, received.as_ref());
             }
             MessageType::ReleaseComplete => {
                 self.on_tunnelled(now, received.as_ref());
-                let cause = msg.cause().map(|c| c.value).unwrap_or(CauseValue::NormalCallClearing);
-                let reason = received.as_ref().and_then(|r| r.release_reason.as_ref()).map(uu::release_reason_name);
-                self.finish(Release { cause, reason, by: Side::Remote });
+                let cause = msg
+                    .cause()
+                    .map(|c| c.value)
+                    .unwrap_or(CauseValue::NormalCallClearing);
+                let reason = received
+                    .as_ref()
+                    .and_then(|r| r.release_reason.as_ref())
+                    .map(uu::release_reason_name);
+                self.finish(Release {
+                    cause,
+                    reason,
+                    by: Side::Remote,
+                });
             }
-            MessageType::StatusEnquiry => self.send_status(CauseValue::ResponseToStatusEnquiry, self.reference()),
+            MessageType::StatusEnquiry => {
+                self.send_status(CauseValue::ResponseToStatusEnquiry, self.reference())
+            }
             MessageType::Status => {
                 // Q.931 5.8.11: a peer that has no call any more releases ours.
                 if msg.call_state() == Some(0) && self.state != CallState::Null {
-                    self.release(now, CauseValue::MessageNotCompatibleWithCallState, None, Side::Local);
+                    self.release(
+                        now,
+                        CauseValue::MessageNotCompatibleWithCallState,
+                        None,
+                        Side::Local,
+                    );
                 }
             }
             _ => self.send_status(CauseValue::MessageTypeNonexistent, self.reference()),
@@ -725,7 +793,10 @@ impl Call {
 
     fn on_setup(&mut self, now: Instant, msg: &Message, received: Option<uu::Received>) {
         if self.is_caller || self.state != CallState::Null {
-            self.send_status(CauseValue::MessageNotCompatibleWithCallState, self.reference());
+            self.send_status(
+                CauseValue::MessageNotCompatibleWithCallState,
+                self.reference(),
+            );
             return;
         }
         let Some(r) = received.filter(|r| r.body == "setup") else {
@@ -768,22 +839,30 @@ impl Call {
                 self.fast_start_settled = true;
                 for ch in fast_start::accepted(&r.fast_start, &self.config.h245.media) {
                     self.h245.adopt_channel(ch.clone());
-                    self.events.push_back(Event::H245(H245Event::ChannelOpened(ch)));
+                    self.events
+                        .push_back(Event::H245(H245Event::ChannelOpened(ch)));
                 }
             } else if r.fast_connect_refused {
                 self.fast_start_settled = true;
             }
         }
-        if self.peer_tunnelling == Some(true) && self.config.tunnelling && self.transport == H245Transport::None {
+        if self.peer_tunnelling == Some(true)
+            && self.config.tunnelling
+            && self.transport == H245Transport::None
+        {
             self.transport = H245Transport::Tunnelled;
         }
         if let Some(addr) = r.h245_address {
-            if self.transport != H245Transport::Tunnelled && !matches!(self.transport, H245Transport::Separate { connected: true }) {
+            if self.transport != H245Transport::Tunnelled
+                && !matches!(self.transport, H245Transport::Separate { connected: true })
+            {
                 self.transport = H245Transport::Separate { connected: false };
                 self.events.push_back(Event::ConnectH245(addr));
             }
         }
-        if matches!(r.facility_reason, Some(FacilityReason::startH245(()))) && r.h245_address.is_none() {
+        if matches!(r.facility_reason, Some(FacilityReason::startH245(())))
+            && r.h245_address.is_none()
+        {
             // startH245 without an address is meaningless; ignore it.
         }
         self.on_tunnelled(now, Some(r));
@@ -813,11 +892,15 @@ impl Call {
         if !self.config.fast_start || self.fast_start_offer.is_empty() {
             return Vec::new();
         }
-        let (answers, channels) =
-            fast_start::answer(&self.fast_start_offer, &self.config.h245.capabilities, &self.config.h245.media);
+        let (answers, channels) = fast_start::answer(
+            &self.fast_start_offer,
+            &self.config.h245.capabilities,
+            &self.config.h245.media,
+        );
         for ch in channels {
             self.h245.adopt_channel(ch.clone());
-            self.events.push_back(Event::H245(H245Event::ChannelOpened(ch)));
+            self.events
+                .push_back(Event::H245(H245Event::ChannelOpened(ch)));
         }
         let _ = now;
         answers
@@ -835,7 +918,10 @@ impl Call {
                     return;
                 }
                 H245Event::ProcedureFailed { procedure, .. }
-                    if matches!(*procedure, "terminalCapabilitySet" | "masterSlaveDetermination") =>
+                    if matches!(
+                        *procedure,
+                        "terminalCapabilitySet" | "masterSlaveDetermination"
+                    ) =>
                 {
                     self.events.push_back(Event::H245(e));
                     if self.state != CallState::Released {
@@ -865,8 +951,13 @@ impl Call {
         match self.transport {
             H245Transport::Tunnelled => {
                 self.collect_h245();
-                let can_send = if self.is_caller { self.peer_tunnelling == Some(true) } else { self.responded };
-                if !self.pending_tunnel.is_empty() && can_send && self.state != CallState::Released {
+                let can_send = if self.is_caller {
+                    self.peer_tunnelling == Some(true)
+                } else {
+                    self.responded
+                };
+                if !self.pending_tunnel.is_empty() && can_send && self.state != CallState::Released
+                {
                     // Nothing else to carry them: a Facility (H.225.0 v4+ uses the empty body).
                     let body = if self.peer_version >= 4 {
                         h323_asn1::h225::H323UUPDUH323MessageBody::empty(())
@@ -882,7 +973,10 @@ impl Call {
                     if let Ok(per) = rasn::aper::encode(&pdu) {
                         let mut bytes = Vec::new();
                         if tpkt::encode(&per, &mut bytes).is_ok() {
-                            self.transmits.push_back(Transmit { channel: Channel::H245, bytes });
+                            self.transmits.push_back(Transmit {
+                                channel: Channel::H245,
+                                bytes,
+                            });
                         }
                     }
                 }
@@ -897,7 +991,10 @@ impl Call {
         if self.state == CallState::Released {
             return None;
         }
-        [self.timer.map(|t| t.1), self.h245.poll_timeout()].into_iter().flatten().min()
+        [self.timer.map(|t| t.1), self.h245.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Fires due timers: Q.931 T303/T310/T301 end the call with the Q.850 cause Q.931 gives for

@@ -6,9 +6,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use h323_asn1::h225::{
     AlertingUUIE, AliasAddress, CallIdentifier, CallProceedingUUIE, CallType, ConferenceIdentifier,
-    ConnectUUIE, DisplayName, EndpointType, FacilityReason, FacilityUUIE, GloballyUniqueID,
-    H221NonStandard, H323UUPDUH323MessageBody as Body, H323UserInformation, McuInfo, GatewayInfo,
-    ProtocolIdentifier, ReleaseCompleteReason, ReleaseCompleteUUIE, SetupUUIE,
+    ConnectUUIE, DisplayName, EndpointType, FacilityReason, FacilityUUIE, GatewayInfo,
+    GloballyUniqueID, H221NonStandard, H323UUPDUH323MessageBody as Body, H323UserInformation,
+    McuInfo, ProtocolIdentifier, ReleaseCompleteReason, ReleaseCompleteUUIE, SetupUUIE,
     SetupUUIEConferenceGoal, TerminalInfo, TransportAddress, TransportAddressIp6Address,
     TransportAddressIpAddress, VendorIdentifier, H323UUPDU,
 };
@@ -59,7 +59,10 @@ impl Alias {
     pub fn to_asn(&self) -> Option<AliasAddress> {
         Some(match self {
             Alias::DialedDigits(d) => {
-                if d.is_empty() || d.len() > 128 || !d.chars().all(|c| c.is_ascii_digit() || "#*,".contains(c)) {
+                if d.is_empty()
+                    || d.len() > 128
+                    || !d.chars().all(|c| c.is_ascii_digit() || "#*,".contains(c))
+                {
                     return None;
                 }
                 AliasAddress::dialledDigits(Ia5String::try_from(d.as_str()).ok()?)
@@ -79,10 +82,16 @@ impl Alias {
     /// Our view of a generated alias; `None` for forms calls do not use (partyNumber, ...).
     pub fn from_asn(a: &AliasAddress) -> Option<Alias> {
         Some(match a {
-            AliasAddress::dialledDigits(d) => Alias::DialedDigits(String::from_utf8_lossy(d.as_iso646_bytes()).into_owned()),
+            AliasAddress::dialledDigits(d) => {
+                Alias::DialedDigits(String::from_utf8_lossy(d.as_iso646_bytes()).into_owned())
+            }
             AliasAddress::h323_ID(s) => Alias::H323Id(bmp_to_string(s)),
-            AliasAddress::url_ID(s) => Alias::Url(String::from_utf8_lossy(s.as_iso646_bytes()).into_owned()),
-            AliasAddress::email_ID(s) => Alias::Email(String::from_utf8_lossy(s.as_iso646_bytes()).into_owned()),
+            AliasAddress::url_ID(s) => {
+                Alias::Url(String::from_utf8_lossy(s.as_iso646_bytes()).into_owned())
+            }
+            AliasAddress::email_ID(s) => {
+                Alias::Email(String::from_utf8_lossy(s.as_iso646_bytes()).into_owned())
+            }
             AliasAddress::transportID(t) => Alias::Transport(socket_address(t)?),
             _ => return None,
         })
@@ -150,7 +159,9 @@ fn endpoint_type(kind: EndpointKind) -> EndpointType {
     let vendor = VendorIdentifier::new(
         H221NonStandard::new(0, 0, 0),
         Some(OctetString::from_static(b"cascade")),
-        Some(OctetString::from_static(env!("CARGO_PKG_VERSION").as_bytes())),
+        Some(OctetString::from_static(
+            env!("CARGO_PKG_VERSION").as_bytes(),
+        )),
         None,
     );
     let (gateway, mcu, terminal, mc) = match kind {
@@ -158,7 +169,18 @@ fn endpoint_type(kind: EndpointKind) -> EndpointType {
         EndpointKind::Gateway => (Some(GatewayInfo::new(None, None)), None, None, false),
         EndpointKind::Mcu => (None, Some(McuInfo::new(None, None)), None, true),
     };
-    EndpointType::new(None, Some(vendor), None, gateway, mcu, terminal, mc, false, None, None)
+    EndpointType::new(
+        None,
+        Some(vendor),
+        None,
+        gateway,
+        mcu,
+        terminal,
+        mc,
+        false,
+        None,
+        None,
+    )
 }
 
 fn display_name(display: Option<&str>) -> Option<Vec<DisplayName>> {
@@ -182,9 +204,25 @@ pub struct Uu {
 impl Uu {
     /// Encodes into PER bytes for the Q.931 User-user IE.
     pub fn encode(self) -> Vec<u8> {
-        let control = (!self.h245_control.is_empty())
-            .then(|| self.h245_control.into_iter().map(OctetString::from).collect());
-        let pdu = H323UUPDU::new(self.body, None, None, self.tunnelling, control, None, None, None, None, None, None);
+        let control = (!self.h245_control.is_empty()).then(|| {
+            self.h245_control
+                .into_iter()
+                .map(OctetString::from)
+                .collect()
+        });
+        let pdu = H323UUPDU::new(
+            self.body,
+            None,
+            None,
+            self.tunnelling,
+            control,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
         // Every field is built from validated values, so encoding cannot fail; if it ever did,
         // an empty user-user IE makes the peer answer with a Status instead of us panicking.
         rasn::aper::encode(&H323UserInformation::new(pdu, None)).unwrap_or_default()
@@ -221,7 +259,8 @@ pub fn setup(p: SetupParams<'_>) -> Body {
         let v: Vec<AliasAddress> = a.iter().filter_map(Alias::to_asn).collect();
         (!v.is_empty()).then_some(v)
     };
-    let fast_start = (!p.fast_start.is_empty()).then(|| p.fast_start.into_iter().map(OctetString::from).collect());
+    let fast_start = (!p.fast_start.is_empty())
+        .then(|| p.fast_start.into_iter().map(OctetString::from).collect());
     Body::setup(SetupUUIE::new(
         protocol_id(),
         p.h245_address.map(transport_address),
@@ -268,7 +307,12 @@ pub fn setup(p: SetupParams<'_>) -> Body {
 }
 
 /// callProceeding.
-pub fn call_proceeding(kind: EndpointKind, call_id: [u8; 16], fast_start: Vec<Vec<u8>>, h245: Option<SocketAddr>) -> Body {
+pub fn call_proceeding(
+    kind: EndpointKind,
+    call_id: [u8; 16],
+    fast_start: Vec<Vec<u8>>,
+    h245: Option<SocketAddr>,
+) -> Body {
     Body::callProceeding(CallProceedingUUIE::new(
         protocol_id(),
         endpoint_type(kind),
@@ -286,7 +330,12 @@ pub fn call_proceeding(kind: EndpointKind, call_id: [u8; 16], fast_start: Vec<Ve
 }
 
 /// alerting.
-pub fn alerting(kind: EndpointKind, call_id: [u8; 16], fast_start: Vec<Vec<u8>>, h245: Option<SocketAddr>) -> Body {
+pub fn alerting(
+    kind: EndpointKind,
+    call_id: [u8; 16],
+    fast_start: Vec<Vec<u8>>,
+    h245: Option<SocketAddr>,
+) -> Body {
     Body::alerting(AlertingUUIE::new(
         protocol_id(),
         endpoint_type(kind),
@@ -445,8 +494,17 @@ pub fn read(ui: &H323UserInformation) -> Received {
         h245_control: octets(&pdu.h245_control),
         ..Received::default()
     };
-    let aliases = |a: &Option<Vec<AliasAddress>>| a.iter().flatten().filter_map(Alias::from_asn).collect::<Vec<_>>();
-    let display = |d: &Option<Vec<DisplayName>>| d.as_ref().and_then(|v| v.first()).map(|n| bmp_to_string(&n.name));
+    let aliases = |a: &Option<Vec<AliasAddress>>| {
+        a.iter()
+            .flatten()
+            .filter_map(Alias::from_asn)
+            .collect::<Vec<_>>()
+    };
+    let display = |d: &Option<Vec<DisplayName>>| {
+        d.as_ref()
+            .and_then(|v| v.first())
+            .map(|n| bmp_to_string(&n.name))
+    };
     match &pdu.h323_message_body {
         Body::setup(s) => {
             r.body = "setup";

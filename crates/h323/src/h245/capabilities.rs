@@ -8,10 +8,10 @@
 use h323_asn1::h245::{
     AlternativeCapabilitySet, AudioCapability, Capability, CapabilityDescriptor,
     CapabilityDescriptorNumber, CapabilityIdentifier, CapabilityTableEntry,
-    CapabilityTableEntryNumber, DataType, GenericCapability, GenericParameter,
-    H2250Capability, H2250CapabilityMcCapability, H263VideoCapability,
-    MediaPacketizationCapability, MultiplexCapability, MultipointCapability, ParameterIdentifier,
-    ParameterValue, SequenceNumber, TerminalCapabilitySet, VideoCapability,
+    CapabilityTableEntryNumber, DataType, GenericCapability, GenericParameter, H2250Capability,
+    H2250CapabilityMcCapability, H263VideoCapability, MediaPacketizationCapability,
+    MultiplexCapability, MultipointCapability, ParameterIdentifier, ParameterValue, SequenceNumber,
+    TerminalCapabilitySet, VideoCapability,
 };
 use rasn::types::{ObjectIdentifier, SetOf};
 
@@ -229,10 +229,14 @@ fn video_codec(cap: &VideoCapability) -> Option<VideoCodec> {
             let mut level = 0u8;
             for p in g.collapsing.iter().flatten() {
                 match (&p.parameter_identifier, &p.parameter_value) {
-                    (ParameterIdentifier::standard(H264_PARAM_PROFILE), ParameterValue::booleanArray(b)) => profile = *b,
-                    (ParameterIdentifier::standard(H264_PARAM_LEVEL), ParameterValue::unsignedMin(l)) => {
-                        level = u8::try_from(*l).unwrap_or(u8::MAX)
-                    }
+                    (
+                        ParameterIdentifier::standard(H264_PARAM_PROFILE),
+                        ParameterValue::booleanArray(b),
+                    ) => profile = *b,
+                    (
+                        ParameterIdentifier::standard(H264_PARAM_LEVEL),
+                        ParameterValue::unsignedMin(l),
+                    ) => level = u8::try_from(*l).unwrap_or(u8::MAX),
                     _ => {}
                 }
             }
@@ -292,7 +296,9 @@ impl MediaCapabilities {
             let n = CapabilityTableEntryNumber(table.len() as u16 + 1);
             table.push(CapabilityTableEntry::new(
                 n.clone(),
-                Some(Capability::receiveVideoCapability(v.capability(VIDEO_MAX_BIT_RATE))),
+                Some(Capability::receiveVideoCapability(
+                    v.capability(VIDEO_MAX_BIT_RATE),
+                )),
             ));
             video_alts.push(n);
         }
@@ -409,13 +415,22 @@ mod tests {
     fn empty_tcs_means_nothing_receivable() {
         let tcs = MediaCapabilities::default().to_tcs(3);
         assert!(tcs.capability_table.is_none());
-        assert_eq!(MediaCapabilities::from_tcs(&tcs), MediaCapabilities::default());
+        assert_eq!(
+            MediaCapabilities::from_tcs(&tcs),
+            MediaCapabilities::default()
+        );
     }
 
     #[test]
     fn choose_prefers_our_order_among_common_codecs() {
         let ours = MediaCapabilities::cascade_default();
-        let peer = MediaCapabilities { audio: vec![AudioCodec::Pcma], video: vec![VideoCodec::H263] };
-        assert_eq!(ours.choose(&peer), (Some(AudioCodec::Pcma), Some(VideoCodec::H263)));
+        let peer = MediaCapabilities {
+            audio: vec![AudioCodec::Pcma],
+            video: vec![VideoCodec::H263],
+        };
+        assert_eq!(
+            ours.choose(&peer),
+            (Some(AudioCodec::Pcma), Some(VideoCodec::H263))
+        );
     }
 }

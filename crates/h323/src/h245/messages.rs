@@ -6,24 +6,23 @@ use std::net::{IpAddr, SocketAddr};
 
 use h323_asn1::h245::{
     CloseLogicalChannel, CloseLogicalChannelAck, CloseLogicalChannelReason,
-    CloseLogicalChannelSource, CommandMessage, EndSessionCommand, FlowControlCommand,
+    CloseLogicalChannelSource, CommandMessage, DataType, EndSessionCommand, FlowControlCommand,
     FlowControlCommandRestriction, FlowControlCommandScope, H2250LogicalChannelAckParameters,
     H2250LogicalChannelParameters, H2250LogicalChannelParametersMediaPacketization,
-    IndicationMessage, LogicalChannelNumber, MasterSlaveDetermination,
-    MasterSlaveDeterminationAck, MasterSlaveDeterminationReject, MasterSlaveDeterminationRelease,
-    MiscellaneousCommand, MiscellaneousCommandType, MultimediaSystemControlMessage as Msg,
-    OpenLogicalChannel, OpenLogicalChannelAck, OpenLogicalChannelAckForwardMultiplexAckParameters,
+    IndicationMessage, LogicalChannelNumber, MasterSlaveDetermination, MasterSlaveDeterminationAck,
+    MasterSlaveDeterminationReject, MasterSlaveDeterminationRelease, MiscellaneousCommand,
+    MiscellaneousCommandType, MultimediaSystemControlMessage as Msg, OpenLogicalChannel,
+    OpenLogicalChannelAck, OpenLogicalChannelAckForwardMultiplexAckParameters,
     OpenLogicalChannelConfirm, OpenLogicalChannelForwardLogicalChannelParameters,
     OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters as FwdMux,
     OpenLogicalChannelReject, OpenLogicalChannelRejectCause,
     OpenLogicalChannelReverseLogicalChannelParameters,
     OpenLogicalChannelReverseLogicalChannelParametersMultiplexParameters as RevMux, RTPPayloadType,
     RTPPayloadTypePayloadDescriptor, RequestChannelClose, RequestChannelCloseReason,
-    RequestMessage, ResponseMessage, RoundTripDelayRequest, RoundTripDelayResponse,
-    SequenceNumber, TerminalCapabilitySet, TerminalCapabilitySetAck, TerminalCapabilitySetReject,
+    RequestMessage, ResponseMessage, RoundTripDelayRequest, RoundTripDelayResponse, SequenceNumber,
+    TerminalCapabilitySet, TerminalCapabilitySetAck, TerminalCapabilitySetReject,
     TerminalCapabilitySetRejectCause, TerminalCapabilitySetRelease, TransportAddress,
     UnicastAddress, UnicastAddressIP6Address, UnicastAddressIPAddress, UserInputIndication,
-    DataType,
 };
 use rasn::types::OctetString;
 
@@ -48,42 +47,53 @@ pub fn tcs(t: TerminalCapabilitySet) -> Msg {
 }
 /// `terminalCapabilitySetAck`.
 pub fn tcs_ack(seq: u8) -> Msg {
-    Msg::response(ResponseMessage::terminalCapabilitySetAck(TerminalCapabilitySetAck::new(
-        SequenceNumber(seq),
-        None,
-    )))
+    Msg::response(ResponseMessage::terminalCapabilitySetAck(
+        TerminalCapabilitySetAck::new(SequenceNumber(seq), None),
+    ))
 }
 /// `terminalCapabilitySetReject` with cause `unspecified`.
 pub fn tcs_reject(seq: u8) -> Msg {
-    Msg::response(ResponseMessage::terminalCapabilitySetReject(TerminalCapabilitySetReject::new(
-        SequenceNumber(seq),
-        TerminalCapabilitySetRejectCause::unspecified(()),
-        None,
-    )))
+    Msg::response(ResponseMessage::terminalCapabilitySetReject(
+        TerminalCapabilitySetReject::new(
+            SequenceNumber(seq),
+            TerminalCapabilitySetRejectCause::unspecified(()),
+            None,
+        ),
+    ))
 }
 /// `terminalCapabilitySetRelease` (sent when T101 expires).
 pub fn tcs_release() -> Msg {
-    Msg::indication(IndicationMessage::terminalCapabilitySetRelease(TerminalCapabilitySetRelease::new(None)))
+    Msg::indication(IndicationMessage::terminalCapabilitySetRelease(
+        TerminalCapabilitySetRelease::new(None),
+    ))
 }
 /// `roundTripDelayRequest`.
 pub fn rtd_request(seq: u8) -> Msg {
-    Msg::request(RequestMessage::roundTripDelayRequest(RoundTripDelayRequest::new(SequenceNumber(seq))))
+    Msg::request(RequestMessage::roundTripDelayRequest(
+        RoundTripDelayRequest::new(SequenceNumber(seq)),
+    ))
 }
 /// `roundTripDelayResponse`.
 pub fn rtd_response(seq: u8) -> Msg {
-    Msg::response(ResponseMessage::roundTripDelayResponse(RoundTripDelayResponse::new(SequenceNumber(seq))))
+    Msg::response(ResponseMessage::roundTripDelayResponse(
+        RoundTripDelayResponse::new(SequenceNumber(seq)),
+    ))
 }
 /// `endSessionCommand` `disconnect`.
 pub fn end_session() -> Msg {
-    Msg::command(CommandMessage::endSessionCommand(EndSessionCommand::disconnect(())))
+    Msg::command(CommandMessage::endSessionCommand(
+        EndSessionCommand::disconnect(()),
+    ))
 }
 /// `miscellaneousCommand` `videoFastUpdatePicture` for the channel we receive video on.
 pub fn video_fast_update(lcn: u16) -> Msg {
-    Msg::command(CommandMessage::miscellaneousCommand(MiscellaneousCommand::new(
-        LogicalChannelNumber(lcn),
-        MiscellaneousCommandType::videoFastUpdatePicture(()),
-        None,
-    )))
+    Msg::command(CommandMessage::miscellaneousCommand(
+        MiscellaneousCommand::new(
+            LogicalChannelNumber(lcn),
+            MiscellaneousCommandType::videoFastUpdatePicture(()),
+            None,
+        ),
+    ))
 }
 /// `flowControlCommand` limiting a channel to `max_bit_rate` (units of 100 bit/s), or lifting it.
 pub fn flow_control(lcn: u16, max_bit_rate: Option<u32>) -> Msg {
@@ -97,44 +107,49 @@ pub fn flow_control(lcn: u16, max_bit_rate: Option<u32>) -> Msg {
 }
 /// `userInput` `alphanumeric` (H.245 basicString DTMF or text).
 pub fn user_input(text: &str) -> Msg {
-    Msg::indication(IndicationMessage::userInput(UserInputIndication::alphanumeric(
-        rasn::types::GeneralString::try_from(text.as_bytes().to_vec()).unwrap_or_default(),
-    )))
+    Msg::indication(IndicationMessage::userInput(
+        UserInputIndication::alphanumeric(
+            rasn::types::GeneralString::try_from(text.as_bytes().to_vec()).unwrap_or_default(),
+        ),
+    ))
 }
 /// `closeLogicalChannel` from the user (not the LCSE).
 pub fn close_channel(lcn: u16) -> Msg {
-    Msg::request(RequestMessage::closeLogicalChannel(CloseLogicalChannel::new(
-        LogicalChannelNumber(lcn),
-        CloseLogicalChannelSource::user(()),
-        CloseLogicalChannelReason::unknown(()),
-    )))
+    Msg::request(RequestMessage::closeLogicalChannel(
+        CloseLogicalChannel::new(
+            LogicalChannelNumber(lcn),
+            CloseLogicalChannelSource::user(()),
+            CloseLogicalChannelReason::unknown(()),
+        ),
+    ))
 }
 /// `closeLogicalChannelAck`.
 pub fn close_channel_ack(lcn: u16) -> Msg {
-    Msg::response(ResponseMessage::closeLogicalChannelAck(CloseLogicalChannelAck::new(LogicalChannelNumber(lcn))))
+    Msg::response(ResponseMessage::closeLogicalChannelAck(
+        CloseLogicalChannelAck::new(LogicalChannelNumber(lcn)),
+    ))
 }
 /// `requestChannelClose` asking the peer to close a channel it transmits to us.
 pub fn request_channel_close(lcn: u16) -> Msg {
-    Msg::request(RequestMessage::requestChannelClose(RequestChannelClose::new(
-        LogicalChannelNumber(lcn),
-        None,
-        RequestChannelCloseReason::normal(()),
-    )))
+    Msg::request(RequestMessage::requestChannelClose(
+        RequestChannelClose::new(
+            LogicalChannelNumber(lcn),
+            None,
+            RequestChannelCloseReason::normal(()),
+        ),
+    ))
 }
 /// `openLogicalChannelReject`.
 pub fn olc_reject(lcn: u16, cause: OpenLogicalChannelRejectCause) -> Msg {
-    Msg::response(ResponseMessage::openLogicalChannelReject(OpenLogicalChannelReject::new(
-        LogicalChannelNumber(lcn),
-        cause,
-        None,
-    )))
+    Msg::response(ResponseMessage::openLogicalChannelReject(
+        OpenLogicalChannelReject::new(LogicalChannelNumber(lcn), cause, None),
+    ))
 }
 /// `openLogicalChannelConfirm` (bidirectional channels).
 pub fn olc_confirm(lcn: u16) -> Msg {
-    Msg::indication(IndicationMessage::openLogicalChannelConfirm(OpenLogicalChannelConfirm::new(
-        LogicalChannelNumber(lcn),
-        None,
-    )))
+    Msg::indication(IndicationMessage::openLogicalChannelConfirm(
+        OpenLogicalChannelConfirm::new(LogicalChannelNumber(lcn), None),
+    ))
 }
 
 /// An H.245 unicast transport address from a socket address.
@@ -176,10 +191,14 @@ pub fn h2250_parameters(
     let (dynamic_pt, packetization) = match codec {
         Codec::Video(VideoCodec::H264 { .. }) => (
             Some(codec.payload_type()),
-            Some(H2250LogicalChannelParametersMediaPacketization::rtpPayloadType(RTPPayloadType::new(
-                RTPPayloadTypePayloadDescriptor::oid(oid(H264_PACKETIZATION_MODE1_OID)),
-                Some(codec.payload_type()),
-            ))),
+            Some(
+                H2250LogicalChannelParametersMediaPacketization::rtpPayloadType(
+                    RTPPayloadType::new(
+                        RTPPayloadTypePayloadDescriptor::oid(oid(H264_PACKETIZATION_MODE1_OID)),
+                        Some(codec.payload_type()),
+                    ),
+                ),
+            ),
         ),
         _ => (None, None),
     };
@@ -209,7 +228,11 @@ pub fn olc_transmit(lcn: u16, codec: Codec, media_control: SocketAddr) -> OpenLo
         OpenLogicalChannelForwardLogicalChannelParameters::new(
             None,
             codec.data_type(),
-            FwdMux::h2250LogicalChannelParameters(h2250_parameters(codec, None, Some(media_control))),
+            FwdMux::h2250LogicalChannelParameters(h2250_parameters(
+                codec,
+                None,
+                Some(media_control),
+            )),
             None,
             None,
         ),
@@ -222,7 +245,12 @@ pub fn olc_transmit(lcn: u16, codec: Codec, media_control: SocketAddr) -> OpenLo
 
 /// A fastStart proposal for a channel the peer transmits to us (H.323 clause 8.1.7.1): the
 /// forward direction is null data and the reverse parameters carry our RTP and RTCP addresses.
-pub fn olc_fast_start_receive(lcn: u16, codec: Codec, media: SocketAddr, media_control: SocketAddr) -> OpenLogicalChannel {
+pub fn olc_fast_start_receive(
+    lcn: u16,
+    codec: Codec,
+    media: SocketAddr,
+    media_control: SocketAddr,
+) -> OpenLogicalChannel {
     OpenLogicalChannel::new(
         LogicalChannelNumber(lcn),
         OpenLogicalChannelForwardLogicalChannelParameters::new(
@@ -278,7 +306,9 @@ pub fn olc(o: OpenLogicalChannel) -> Msg {
 /// Our RTP and RTCP addresses from the ack of a channel we transmit on.
 pub fn ack_addresses(ack: &OpenLogicalChannelAck) -> (Option<SocketAddr>, Option<SocketAddr>) {
     match &ack.forward_multiplex_ack_parameters {
-        Some(OpenLogicalChannelAckForwardMultiplexAckParameters::h2250LogicalChannelAckParameters(p)) => (
+        Some(
+            OpenLogicalChannelAckForwardMultiplexAckParameters::h2250LogicalChannelAckParameters(p),
+        ) => (
             p.media_channel.as_ref().and_then(socket_address),
             p.media_control_channel.as_ref().and_then(socket_address),
         ),
@@ -296,7 +326,12 @@ pub fn olc_forward_h2250(o: &OpenLogicalChannel) -> Option<&H2250LogicalChannelP
 
 /// The reverse H.225.0 parameters of an OpenLogicalChannel (fastStart receive proposals).
 pub fn olc_reverse_h2250(o: &OpenLogicalChannel) -> Option<&H2250LogicalChannelParameters> {
-    match o.reverse_logical_channel_parameters.as_ref()?.multiplex_parameters.as_ref()? {
+    match o
+        .reverse_logical_channel_parameters
+        .as_ref()?
+        .multiplex_parameters
+        .as_ref()?
+    {
         RevMux::h2250LogicalChannelParameters(p) => Some(p),
         _ => None,
     }

@@ -152,8 +152,12 @@ impl Msd {
         if self.state == State::IncomingAwaitingResponse {
             // A second request while we wait for the ack: H.245 C.2 treats it as a fault.
             self.reset();
-            out.push(messages::indication_msd_release(MasterSlaveDeterminationRelease::new()));
-            return Some(MsdOutcome::Failed("masterSlaveDetermination received while awaiting its ack"));
+            out.push(messages::indication_msd_release(
+                MasterSlaveDeterminationRelease::new(),
+            ));
+            return Some(MsdOutcome::Failed(
+                "masterSlaveDetermination received while awaiting its ack",
+            ));
         }
         match determine(
             self.terminal_type,
@@ -178,9 +182,11 @@ impl Msd {
                 None
             }
             None => {
-                out.push(messages::response_msd_reject(MasterSlaveDeterminationReject::new(
-                    MasterSlaveDeterminationRejectCause::identicalNumbers(()),
-                )));
+                out.push(messages::response_msd_reject(
+                    MasterSlaveDeterminationReject::new(
+                        MasterSlaveDeterminationRejectCause::identicalNumbers(()),
+                    ),
+                ));
                 None
             }
         }
@@ -209,8 +215,12 @@ impl Msd {
                     Some(MsdOutcome::Determined(told))
                 } else {
                     self.reset();
-                    out.push(messages::indication_msd_release(MasterSlaveDeterminationRelease::new()));
-                    Some(MsdOutcome::Failed("peer's masterSlaveDeterminationAck contradicts ours"))
+                    out.push(messages::indication_msd_release(
+                        MasterSlaveDeterminationRelease::new(),
+                    ));
+                    Some(MsdOutcome::Failed(
+                        "peer's masterSlaveDeterminationAck contradicts ours",
+                    ))
                 }
             }
             // A late or duplicate ack after we finished: nothing to do (C.2 "ignore").
@@ -219,14 +229,21 @@ impl Msd {
     }
 
     /// Handles `masterSlaveDeterminationReject` (identical numbers): retry with a new number.
-    pub fn on_reject(&mut self, now: Instant, random: u32, out: &mut Vec<Msg>) -> Option<MsdOutcome> {
+    pub fn on_reject(
+        &mut self,
+        now: Instant,
+        random: u32,
+        out: &mut Vec<Msg>,
+    ) -> Option<MsdOutcome> {
         if self.state != State::OutgoingAwaitingResponse {
             return None;
         }
         self.retries += 1;
         if self.retries >= N100 {
             self.reset();
-            return Some(MsdOutcome::Failed("masterSlaveDeterminationReject N100 times"));
+            return Some(MsdOutcome::Failed(
+                "masterSlaveDeterminationReject N100 times",
+            ));
         }
         self.send_request(now, random, out);
         None
@@ -238,7 +255,9 @@ impl Msd {
             return None;
         }
         self.reset();
-        Some(MsdOutcome::Failed("peer sent masterSlaveDeterminationRelease"))
+        Some(MsdOutcome::Failed(
+            "peer sent masterSlaveDeterminationRelease",
+        ))
     }
 
     /// T106 expiry.
@@ -246,7 +265,9 @@ impl Msd {
         match self.deadline {
             Some(d) if now >= d => {
                 self.reset();
-                out.push(messages::indication_msd_release(MasterSlaveDeterminationRelease::new()));
+                out.push(messages::indication_msd_release(
+                    MasterSlaveDeterminationRelease::new(),
+                ));
                 Some(MsdOutcome::Failed("T106 expired"))
             }
             _ => None,
@@ -298,7 +319,12 @@ mod tests {
 
     #[test]
     fn decisions_are_complementary() {
-        for (a, b) in [(1u32, 2u32), (0xABCDEF, 0x123456), (0, 0x7F_FFFF), (5, 0xFF_FFFF)] {
+        for (a, b) in [
+            (1u32, 2u32),
+            (0xABCDEF, 0x123456),
+            (0, 0x7F_FFFF),
+            (5, 0xFF_FFFF),
+        ] {
             let x = determine(50, a, 50, b);
             let y = determine(50, b, 50, a);
             assert!(x.is_some());
@@ -335,11 +361,21 @@ mod tests {
         assert_eq!(results.1, Some(MsdOutcome::Determined(MsdStatus::Slave)));
     }
 
-    fn deliver(m: &mut Msd, now: Instant, msg: Msg, rnd: u32, out: &mut Vec<Msg>) -> Option<MsdOutcome> {
+    fn deliver(
+        m: &mut Msd,
+        now: Instant,
+        msg: Msg,
+        rnd: u32,
+        out: &mut Vec<Msg>,
+    ) -> Option<MsdOutcome> {
         match msg {
-            Msg::request(RequestMessage::masterSlaveDetermination(r)) => m.on_request(now, &r, rnd, out),
+            Msg::request(RequestMessage::masterSlaveDetermination(r)) => {
+                m.on_request(now, &r, rnd, out)
+            }
             Msg::response(ResponseMessage::masterSlaveDeterminationAck(a)) => m.on_ack(&a, out),
-            Msg::response(ResponseMessage::masterSlaveDeterminationReject(_)) => m.on_reject(now, rnd, out),
+            Msg::response(ResponseMessage::masterSlaveDeterminationReject(_)) => {
+                m.on_reject(now, rnd, out)
+            }
             _ => None,
         }
     }
@@ -351,8 +387,14 @@ mod tests {
         let mut out = Vec::new();
         m.start(now, 1, &mut out);
         out.clear();
-        assert_eq!(m.handle_timeout(now + Duration::from_secs(4), &mut out), None);
-        assert!(matches!(m.handle_timeout(now + Duration::from_secs(5), &mut out), Some(MsdOutcome::Failed(_))));
+        assert_eq!(
+            m.handle_timeout(now + Duration::from_secs(4), &mut out),
+            None
+        );
+        assert!(matches!(
+            m.handle_timeout(now + Duration::from_secs(5), &mut out),
+            Some(MsdOutcome::Failed(_))
+        ));
         assert_eq!(out.len(), 1);
     }
 
@@ -365,6 +407,9 @@ mod tests {
         for i in 0..N100 - 1 {
             assert_eq!(m.on_reject(now, 10 + i, &mut out), None);
         }
-        assert!(matches!(m.on_reject(now, 99, &mut out), Some(MsdOutcome::Failed(_))));
+        assert!(matches!(
+            m.on_reject(now, 99, &mut out),
+            Some(MsdOutcome::Failed(_))
+        ));
     }
 }

@@ -12,10 +12,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use h323_asn1::h245::{
-    CommandMessage, FunctionNotUnderstood, IndicationMessage, MiscellaneousCommandType,
+    CommandMessage, DataType, FlowControlCommandRestriction, FlowControlCommandScope,
+    FunctionNotUnderstood, IndicationMessage, MiscellaneousCommandType,
     MultimediaSystemControlMessage as Msg, OpenLogicalChannel, OpenLogicalChannelRejectCause,
     RequestChannelCloseAck, RequestMessage, ResponseMessage, UserInputIndication,
-    FlowControlCommandRestriction, FlowControlCommandScope, DataType,
 };
 
 use super::capabilities::{Codec, MediaCapabilities};
@@ -41,7 +41,13 @@ pub struct H245Timers {
 impl Default for H245Timers {
     fn default() -> Self {
         let s = Duration::from_secs(30);
-        H245Timers { t101: s, t103: s, t105: Duration::from_secs(10), t106: s, t108: s }
+        H245Timers {
+            t101: s,
+            t103: s,
+            t105: Duration::from_secs(10),
+            t106: s,
+            t108: s,
+        }
     }
 }
 
@@ -261,7 +267,8 @@ impl H245Session {
         if channel.direction == Direction::Transmit {
             self.next_channel = self.next_channel.max(channel.number.saturating_add(1));
         }
-        self.channels.insert((channel.direction, channel.number), channel);
+        self.channels
+            .insert((channel.direction, channel.number), channel);
     }
 
     fn send_tcs(&mut self, now: Instant) {
@@ -280,8 +287,15 @@ impl H245Session {
         let local = self.config.media.for_codec(codec)?;
         let number = self.next_channel;
         self.next_channel = self.next_channel.checked_add(1)?;
-        self.out.push(m::olc(m::olc_transmit(number, codec, local.rtcp)));
-        self.pending_opens.insert(number, PendingOpen { codec, deadline: now + self.config.timers.t103 });
+        self.out
+            .push(m::olc(m::olc_transmit(number, codec, local.rtcp)));
+        self.pending_opens.insert(
+            number,
+            PendingOpen {
+                codec,
+                deadline: now + self.config.timers.t103,
+            },
+        );
         Some(number)
     }
 
@@ -289,7 +303,8 @@ impl H245Session {
     pub fn close_channel(&mut self, now: Instant, number: u16) {
         if self.channels.contains_key(&(Direction::Transmit, number)) {
             self.out.push(m::close_channel(number));
-            self.pending_closes.insert(number, now + self.config.timers.t108);
+            self.pending_closes
+                .insert(number, now + self.config.timers.t108);
         }
     }
 
@@ -369,24 +384,41 @@ impl H245Session {
             if now >= t.deadline {
                 self.outgoing_tcs = None;
                 self.out.push(m::tcs_release());
-                self.fail("terminalCapabilitySet", "T101 expired without terminalCapabilitySetAck");
+                self.fail(
+                    "terminalCapabilitySet",
+                    "T101 expired without terminalCapabilitySetAck",
+                );
             }
         }
         if let Some(MsdOutcome::Failed(why)) = self.msd.handle_timeout(now, &mut self.out) {
             self.fail("masterSlaveDetermination", why);
         }
-        let expired: Vec<u16> =
-            self.pending_opens.iter().filter(|(_, p)| now >= p.deadline).map(|(n, _)| *n).collect();
+        let expired: Vec<u16> = self
+            .pending_opens
+            .iter()
+            .filter(|(_, p)| now >= p.deadline)
+            .map(|(n, _)| *n)
+            .collect();
         for n in expired {
             if let Some(p) = self.pending_opens.remove(&n) {
                 // H.245 C.5: on T103 expiry close the channel we tried to open.
                 self.out.push(m::close_channel(n));
-                self.events.push_back(H245Event::ChannelRejected { number: n, codec: p.codec });
-                self.fail("openLogicalChannel", "T103 expired without openLogicalChannelAck");
+                self.events.push_back(H245Event::ChannelRejected {
+                    number: n,
+                    codec: p.codec,
+                });
+                self.fail(
+                    "openLogicalChannel",
+                    "T103 expired without openLogicalChannelAck",
+                );
             }
         }
-        let expired: Vec<u16> =
-            self.pending_closes.iter().filter(|(_, d)| now >= **d).map(|(n, _)| *n).collect();
+        let expired: Vec<u16> = self
+            .pending_closes
+            .iter()
+            .filter(|(_, d)| now >= **d)
+            .map(|(n, _)| *n)
+            .collect();
         for n in expired {
             self.pending_closes.remove(&n);
             self.drop_channel(Direction::Transmit, n);
@@ -400,12 +432,16 @@ impl H245Session {
     }
 
     fn fail(&mut self, procedure: &'static str, reason: &str) {
-        self.events.push_back(H245Event::ProcedureFailed { procedure, reason: reason.to_owned() });
+        self.events.push_back(H245Event::ProcedureFailed {
+            procedure,
+            reason: reason.to_owned(),
+        });
     }
 
     fn drop_channel(&mut self, direction: Direction, number: u16) {
         if self.channels.remove(&(direction, number)).is_some() {
-            self.events.push_back(H245Event::ChannelClosed { number, direction });
+            self.events
+                .push_back(H245Event::ChannelClosed { number, direction });
         }
     }
 
@@ -452,7 +488,9 @@ impl H245Session {
             RequestMessage::masterSlaveDetermination(msd) => {
                 let r = self.rng.next_u32();
                 match self.msd.on_request(now, &msd, r, &mut self.out) {
-                    Some(MsdOutcome::Determined(s)) => self.events.push_back(H245Event::MasterSlave(s)),
+                    Some(MsdOutcome::Determined(s)) => {
+                        self.events.push_back(H245Event::MasterSlave(s))
+                    }
                     Some(MsdOutcome::Failed(why)) => self.fail("masterSlaveDetermination", why),
                     None => {}
                 }
@@ -465,18 +503,22 @@ impl H245Session {
             }
             RequestMessage::requestChannelClose(rcc) => {
                 let n = rcc.forward_logical_channel_number.0;
-                self.out.push(Msg::response(ResponseMessage::requestChannelCloseAck(
-                    RequestChannelCloseAck::new(rcc.forward_logical_channel_number),
-                )));
+                self.out
+                    .push(Msg::response(ResponseMessage::requestChannelCloseAck(
+                        RequestChannelCloseAck::new(rcc.forward_logical_channel_number),
+                    )));
                 self.close_channel(now, n);
             }
-            RequestMessage::roundTripDelayRequest(rtd) => self.out.push(m::rtd_response(rtd.sequence_number.0)),
+            RequestMessage::roundTripDelayRequest(rtd) => {
+                self.out.push(m::rtd_response(rtd.sequence_number.0))
+            }
             other => {
                 // H.245 8.?: a request we do not implement is answered, not ignored, so the
                 // peer's timer does not have to run out.
-                self.out.push(Msg::indication(IndicationMessage::functionNotUnderstood(
-                    FunctionNotUnderstood::request(other),
-                )));
+                self.out
+                    .push(Msg::indication(IndicationMessage::functionNotUnderstood(
+                        FunctionNotUnderstood::request(other),
+                    )));
             }
         }
     }
@@ -485,7 +527,10 @@ impl H245Session {
         let n = olc.forward_logical_channel_number.0;
         if olc.reverse_logical_channel_parameters.is_some() {
             // Bidirectional channels are for data (T.120); media is unidirectional in H.323.
-            self.out.push(m::olc_reject(n, OpenLogicalChannelRejectCause::unsuitableReverseParameters(())));
+            self.out.push(m::olc_reject(
+                n,
+                OpenLogicalChannelRejectCause::unsuitableReverseParameters(()),
+            ));
             return;
         }
         let data_type = &olc.forward_logical_channel_parameters.data_type;
@@ -500,15 +545,32 @@ impl H245Session {
         };
         let supported = match codec {
             Codec::Audio(a) => self.config.capabilities.audio.contains(&a),
-            Codec::Video(v) => self.config.capabilities.video.iter().any(|x| x.name() == v.name()),
+            Codec::Video(v) => self
+                .config
+                .capabilities
+                .video
+                .iter()
+                .any(|x| x.name() == v.name()),
         };
         let Some(local) = self.config.media.for_codec(codec).filter(|_| supported) else {
-            self.out.push(m::olc_reject(n, OpenLogicalChannelRejectCause::dataTypeNotAvailable(())));
+            self.out.push(m::olc_reject(
+                n,
+                OpenLogicalChannelRejectCause::dataTypeNotAvailable(()),
+            ));
             return;
         };
-        let remote_rtcp = m::olc_forward_h2250(&olc).and_then(|p| p.media_control_channel.as_ref()).and_then(socket_address);
-        self.out.push(m::olc_ack(n, codec.session_id(), local.rtp, local.rtcp));
-        let ch = MediaChannel { number: n, direction: Direction::Receive, codec, rtp: Some(local.rtp), remote_rtcp };
+        let remote_rtcp = m::olc_forward_h2250(&olc)
+            .and_then(|p| p.media_control_channel.as_ref())
+            .and_then(socket_address);
+        self.out
+            .push(m::olc_ack(n, codec.session_id(), local.rtp, local.rtcp));
+        let ch = MediaChannel {
+            number: n,
+            direction: Direction::Receive,
+            codec,
+            rtp: Some(local.rtp),
+            remote_rtcp,
+        };
         self.channels.insert((Direction::Receive, n), ch.clone());
         self.events.push_back(H245Event::ChannelOpened(ch));
     }
@@ -516,18 +578,32 @@ impl H245Session {
     fn handle_response(&mut self, now: Instant, r: ResponseMessage) {
         match r {
             ResponseMessage::terminalCapabilitySetAck(ack) => {
-                if self.outgoing_tcs.as_ref().is_some_and(|t| t.sequence == ack.sequence_number.0) {
+                if self
+                    .outgoing_tcs
+                    .as_ref()
+                    .is_some_and(|t| t.sequence == ack.sequence_number.0)
+                {
                     self.outgoing_tcs = None;
                     self.local_tcs_acked = true;
                 }
             }
             ResponseMessage::terminalCapabilitySetReject(rej) => {
-                if self.outgoing_tcs.as_ref().is_some_and(|t| t.sequence == rej.sequence_number.0) {
+                if self
+                    .outgoing_tcs
+                    .as_ref()
+                    .is_some_and(|t| t.sequence == rej.sequence_number.0)
+                {
                     self.outgoing_tcs = None;
-                    self.fail("terminalCapabilitySet", "peer sent terminalCapabilitySetReject");
+                    self.fail(
+                        "terminalCapabilitySet",
+                        "peer sent terminalCapabilitySetReject",
+                    );
                 }
             }
-            ResponseMessage::masterSlaveDeterminationAck(ack) => match self.msd.on_ack(&ack, &mut self.out) {
+            ResponseMessage::masterSlaveDeterminationAck(ack) => match self
+                .msd
+                .on_ack(&ack, &mut self.out)
+            {
                 Some(MsdOutcome::Determined(s)) => self.events.push_back(H245Event::MasterSlave(s)),
                 Some(MsdOutcome::Failed(why)) => self.fail("masterSlaveDetermination", why),
                 None => {}
@@ -542,7 +618,13 @@ impl H245Session {
                 let n = ack.forward_logical_channel_number.0;
                 if let Some(p) = self.pending_opens.remove(&n) {
                     let (rtp, rtcp) = m::ack_addresses(&ack);
-                    let ch = MediaChannel { number: n, direction: Direction::Transmit, codec: p.codec, rtp, remote_rtcp: rtcp };
+                    let ch = MediaChannel {
+                        number: n,
+                        direction: Direction::Transmit,
+                        codec: p.codec,
+                        rtp,
+                        remote_rtcp: rtcp,
+                    };
                     self.channels.insert((Direction::Transmit, n), ch.clone());
                     self.events.push_back(H245Event::ChannelOpened(ch));
                 }
@@ -550,7 +632,10 @@ impl H245Session {
             ResponseMessage::openLogicalChannelReject(rej) => {
                 let n = rej.forward_logical_channel_number.0;
                 if let Some(p) = self.pending_opens.remove(&n) {
-                    self.events.push_back(H245Event::ChannelRejected { number: n, codec: p.codec });
+                    self.events.push_back(H245Event::ChannelRejected {
+                        number: n,
+                        codec: p.codec,
+                    });
                 }
             }
             ResponseMessage::closeLogicalChannelAck(ack) => {
@@ -563,7 +648,9 @@ impl H245Session {
                 if let Some((seq, sent, _)) = self.rtd {
                     if seq == r.sequence_number.0 {
                         self.rtd = None;
-                        self.events.push_back(H245Event::RoundTripDelay(now.saturating_duration_since(sent)));
+                        self.events.push_back(H245Event::RoundTripDelay(
+                            now.saturating_duration_since(sent),
+                        ));
                     }
                 }
             }
@@ -584,7 +671,9 @@ impl H245Session {
             }
             CommandMessage::miscellaneousCommand(mc) => {
                 if let MiscellaneousCommandType::videoFastUpdatePicture(()) = mc.r_type {
-                    self.events.push_back(H245Event::FastUpdateRequested { number: mc.logical_channel_number.0 });
+                    self.events.push_back(H245Event::FastUpdateRequested {
+                        number: mc.logical_channel_number.0,
+                    });
                 }
             }
             CommandMessage::flowControlCommand(fc) => {
@@ -596,7 +685,10 @@ impl H245Session {
                     FlowControlCommandRestriction::maximumBitRate(r) => Some(r),
                     FlowControlCommandRestriction::noRestriction(()) => None,
                 };
-                self.events.push_back(H245Event::FlowControl { number, max_bit_rate });
+                self.events.push_back(H245Event::FlowControl {
+                    number,
+                    max_bit_rate,
+                });
             }
             CommandMessage::sendTerminalCapabilitySet(_) => {
                 let now = _now;
@@ -610,8 +702,12 @@ impl H245Session {
         match i {
             IndicationMessage::userInput(u) => {
                 let text = match u {
-                    UserInputIndication::alphanumeric(s) => Some(String::from_utf8_lossy(s.as_ref()).into_owned()),
-                    UserInputIndication::signal(s) => Some(String::from_utf8_lossy(s.signal_type.as_ref()).into_owned()),
+                    UserInputIndication::alphanumeric(s) => {
+                        Some(String::from_utf8_lossy(s.as_ref()).into_owned())
+                    }
+                    UserInputIndication::signal(s) => {
+                        Some(String::from_utf8_lossy(s.signal_type.as_ref()).into_owned())
+                    }
                     _ => None,
                 };
                 if let Some(t) = text {
@@ -631,16 +727,27 @@ impl H245Session {
     /// Once both capability sets are known and roles are settled, open one transmit channel
     /// per session we can both do (H.323 clause 8.3).
     fn maybe_open_channels(&mut self, now: Instant) {
-        if !self.config.open_channels || self.ended || !self.local_tcs_acked || self.msd.status().is_none() {
+        if !self.config.open_channels
+            || self.ended
+            || !self.local_tcs_acked
+            || self.msd.status().is_none()
+        {
             return;
         }
-        let Some(peer) = self.remote_caps.clone() else { return };
+        let Some(peer) = self.remote_caps.clone() else {
+            return;
+        };
         let (audio, video) = self.config.capabilities.choose(&peer);
         let candidates = [audio.map(Codec::Audio), video.map(Codec::Video)];
         for codec in candidates.into_iter().flatten() {
             let session = codec.session_id();
-            let busy = self.pending_opens.values().any(|p| p.codec.session_id() == session)
-                || self.channels.values().any(|c| c.direction == Direction::Transmit && c.codec.session_id() == session);
+            let busy =
+                self.pending_opens
+                    .values()
+                    .any(|p| p.codec.session_id() == session)
+                    || self.channels.values().any(|c| {
+                        c.direction == Direction::Transmit && c.codec.session_id() == session
+                    });
             if !busy {
                 self.open_channel(now, codec);
             }

@@ -23,7 +23,11 @@ fn frames(call: &mut Call) -> Vec<Message> {
 #[test]
 fn broken_tpkt_releases_with_protocol_error() {
     let mut callee = Call::incoming(Instant::now(), config(EndpointKind::Mcu, 50000), 1);
-    callee.handle_input(Instant::now(), Channel::Signalling, &[0x07, 0x00, 0x00, 0x10, 1, 2, 3]);
+    callee.handle_input(
+        Instant::now(),
+        Channel::Signalling,
+        &[0x07, 0x00, 0x00, 0x10, 1, 2, 3],
+    );
     assert_eq!(callee.state(), CallState::Released);
     let sent = frames(&mut callee);
     assert_eq!(sent.len(), 1);
@@ -48,14 +52,22 @@ fn setup_without_user_user_is_refused() {
 
 #[test]
 fn garbage_user_user_in_active_call_gets_status_not_a_crash() {
-    let mut p = Pair::new(config(EndpointKind::Gateway, 40000), config(EndpointKind::Mcu, 50000));
+    let mut p = Pair::new(
+        config(EndpointKind::Gateway, 40000),
+        config(EndpointKind::Mcu, 50000),
+    );
     p.settle();
     p.callee.accept(p.now);
     p.settle();
     // A Facility whose user-user content is not PER.
     let crv = frames_crv(&mut p);
-    let msg = Message::new(MessageType::Facility, h323::q931::CallReference::new(crv, false))
-        .with(h323::q931::InformationElement::UserUser(h323::q931::UserUser::h225(vec![0xFF; 3])));
+    let msg = Message::new(
+        MessageType::Facility,
+        h323::q931::CallReference::new(crv, false),
+    )
+    .with(h323::q931::InformationElement::UserUser(
+        h323::q931::UserUser::h225(vec![0xFF; 3]),
+    ));
     let mut b = Vec::new();
     h323::tpkt::encode(&msg.encode(), &mut b).unwrap();
     p.callee.handle_input(p.now, Channel::Signalling, &b);

@@ -10,9 +10,15 @@ use super::pair::{config, opened, Pair};
 
 #[test]
 fn fast_start_call_opens_audio_and_video_both_ways() {
-    let mut p = Pair::new(config(EndpointKind::Gateway, 40000), config(EndpointKind::Mcu, 50000));
+    let mut p = Pair::new(
+        config(EndpointKind::Gateway, 40000),
+        config(EndpointKind::Mcu, 50000),
+    );
     p.settle();
-    let inc = p.callee_incoming().expect("setup reached the callee").clone();
+    let inc = p
+        .callee_incoming()
+        .expect("setup reached the callee")
+        .clone();
     assert!(inc.fast_start_offered);
     assert_eq!(inc.called_number.as_deref(), Some("1234"));
     p.callee.proceed(p.now);
@@ -30,23 +36,45 @@ fn fast_start_call_opens_audio_and_video_both_ways() {
         assert_eq!(chans.len(), 4, "{chans:#?}");
         for session in [1, 2] {
             for dir in [Direction::Transmit, Direction::Receive] {
-                assert_eq!(chans.iter().filter(|c| c.codec.session_id() == session && c.direction == dir).count(), 1);
+                assert_eq!(
+                    chans
+                        .iter()
+                        .filter(|c| c.codec.session_id() == session && c.direction == dir)
+                        .count(),
+                    1
+                );
             }
         }
     }
     // Where the caller sends audio is where the callee receives it.
-    let tx = caller_ch.iter().find(|c| c.direction == Direction::Transmit && matches!(c.codec, Codec::Audio(_))).unwrap();
-    let rx = callee_ch.iter().find(|c| c.direction == Direction::Receive && matches!(c.codec, Codec::Audio(_))).unwrap();
+    let tx = caller_ch
+        .iter()
+        .find(|c| c.direction == Direction::Transmit && matches!(c.codec, Codec::Audio(_)))
+        .unwrap();
+    let rx = callee_ch
+        .iter()
+        .find(|c| c.direction == Direction::Receive && matches!(c.codec, Codec::Audio(_)))
+        .unwrap();
     assert_eq!(tx.rtp, rx.rtp);
     assert_eq!(tx.rtp.unwrap().to_string(), "127.0.0.2:50000");
-    let tx = callee_ch.iter().find(|c| c.direction == Direction::Transmit && matches!(c.codec, Codec::Video(_))).unwrap();
+    let tx = callee_ch
+        .iter()
+        .find(|c| c.direction == Direction::Transmit && matches!(c.codec, Codec::Video(_)))
+        .unwrap();
     assert_eq!(tx.rtp.unwrap().to_string(), "127.0.0.1:40002");
 
     // Tunnelled H.245 ran: the MCU (terminal type 190) is master.
     assert!(p.caller.tunnelled() && p.callee.tunnelled());
-    assert!(p.caller_events.contains(&Event::H245(H245Event::MasterSlave(MsdStatus::Slave))));
-    assert!(p.callee_events.contains(&Event::H245(H245Event::MasterSlave(MsdStatus::Master))));
-    assert_eq!(p.caller.h245().remote_capabilities().unwrap().video.len(), 2);
+    assert!(p
+        .caller_events
+        .contains(&Event::H245(H245Event::MasterSlave(MsdStatus::Slave))));
+    assert!(p
+        .callee_events
+        .contains(&Event::H245(H245Event::MasterSlave(MsdStatus::Master))));
+    assert_eq!(
+        p.caller.h245().remote_capabilities().unwrap().video.len(),
+        2
+    );
 }
 
 #[test]

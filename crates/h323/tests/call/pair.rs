@@ -14,7 +14,11 @@ pub fn addr(s: &str) -> SocketAddr {
 }
 
 pub fn config(kind: EndpointKind, media_base: u16) -> CallConfig {
-    let ip = if kind == EndpointKind::Mcu { "127.0.0.2" } else { "127.0.0.1" };
+    let ip = if kind == EndpointKind::Mcu {
+        "127.0.0.2"
+    } else {
+        "127.0.0.1"
+    };
     let m = |p: u16| addr(&format!("{ip}:{p}"));
     CallConfig {
         kind,
@@ -29,8 +33,14 @@ pub fn config(kind: EndpointKind, media_base: u16) -> CallConfig {
             },
             capabilities: MediaCapabilities::cascade_default(),
             media: LocalMedia {
-                audio: Some(MediaAddress { rtp: m(media_base), rtcp: m(media_base + 1) }),
-                video: Some(MediaAddress { rtp: m(media_base + 2), rtcp: m(media_base + 3) }),
+                audio: Some(MediaAddress {
+                    rtp: m(media_base),
+                    rtcp: m(media_base + 1),
+                }),
+                video: Some(MediaAddress {
+                    rtp: m(media_base + 2),
+                    rtcp: m(media_base + 3),
+                }),
             },
             timers: H245Timers::default(),
             open_channels: true,
@@ -123,7 +133,10 @@ impl Pair {
 
     /// Advances the clock to the earliest timeout (at most `limit` ahead) and fires it.
     pub fn advance(&mut self, limit: Duration) -> bool {
-        let deadline = [self.caller.poll_timeout(), self.callee.poll_timeout()].into_iter().flatten().min();
+        let deadline = [self.caller.poll_timeout(), self.callee.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
         match deadline {
             Some(d) if d <= self.now + limit => {
                 self.now = self.now.max(d);

@@ -8,9 +8,16 @@ use super::pair::{config, released, Pair};
 
 #[test]
 fn rejected_call_exposes_cause_and_reason() {
-    let mut p = Pair::new(config(EndpointKind::Gateway, 40000), config(EndpointKind::Mcu, 50000));
+    let mut p = Pair::new(
+        config(EndpointKind::Gateway, 40000),
+        config(EndpointKind::Mcu, 50000),
+    );
     p.settle();
-    p.callee.reject(p.now, CauseValue::UnallocatedNumber, Some(ReleaseCompleteReason::calledPartyNotRegistered(())));
+    p.callee.reject(
+        p.now,
+        CauseValue::UnallocatedNumber,
+        Some(ReleaseCompleteReason::calledPartyNotRegistered(())),
+    );
     p.settle();
     let r = released(&p.caller_events).expect("caller saw the release");
     assert_eq!(r.cause, CauseValue::UnallocatedNumber);
@@ -24,11 +31,18 @@ fn rejected_call_exposes_cause_and_reason() {
 
 #[test]
 fn busy_after_proceeding_stops_t310() {
-    let mut p = Pair::new(config(EndpointKind::Gateway, 40000), config(EndpointKind::Mcu, 50000));
+    let mut p = Pair::new(
+        config(EndpointKind::Gateway, 40000),
+        config(EndpointKind::Mcu, 50000),
+    );
     p.settle();
     p.callee.proceed(p.now);
     p.settle();
-    p.callee.reject(p.now, CauseValue::UserBusy, Some(ReleaseCompleteReason::inConf(())));
+    p.callee.reject(
+        p.now,
+        CauseValue::UserBusy,
+        Some(ReleaseCompleteReason::inConf(())),
+    );
     p.settle();
     let r = released(&p.caller_events).unwrap();
     assert_eq!((r.cause, r.reason), (CauseValue::UserBusy, Some("inConf")));

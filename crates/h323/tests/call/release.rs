@@ -7,7 +7,10 @@ use h323::q931::CauseValue;
 use super::pair::{config, released, Pair};
 
 fn active() -> Pair {
-    let mut p = Pair::new(config(EndpointKind::Gateway, 40000), config(EndpointKind::Mcu, 50000));
+    let mut p = Pair::new(
+        config(EndpointKind::Gateway, 40000),
+        config(EndpointKind::Mcu, 50000),
+    );
     p.settle();
     p.callee.accept(p.now);
     p.settle();
@@ -25,7 +28,9 @@ fn caller_hangs_up() {
     let r = released(&p.callee_events).unwrap();
     assert_eq!(r.cause, CauseValue::NormalCallClearing);
     assert_eq!(r.by, Side::Remote);
-    assert!(p.callee_events.contains(&Event::H245(H245Event::EndSession)));
+    assert!(p
+        .callee_events
+        .contains(&Event::H245(H245Event::EndSession)));
     assert_eq!(released(&p.caller_events).unwrap().by, Side::Local);
 }
 
@@ -35,7 +40,10 @@ fn callee_hangs_up() {
     p.callee.hangup(p.now, CauseValue::NormalCallClearing);
     p.settle();
     let r = released(&p.caller_events).unwrap();
-    assert_eq!((r.cause, r.by), (CauseValue::NormalCallClearing, Side::Remote));
+    assert_eq!(
+        (r.cause, r.by),
+        (CauseValue::NormalCallClearing, Side::Remote)
+    );
     assert_eq!(p.caller.poll_timeout(), None);
     assert_eq!(p.callee.poll_timeout(), None);
 }

@@ -19,7 +19,9 @@ fn separate_h245_connection_is_requested_and_used() {
     assert!(!p.callee_incoming().unwrap().tunnelling_offered);
     p.callee.accept(p.now);
     p.settle();
-    assert!(p.caller_events.contains(&Event::ConnectH245(addr("127.0.0.2:50100"))));
+    assert!(p
+        .caller_events
+        .contains(&Event::ConnectH245(addr("127.0.0.2:50100"))));
     assert!(!p.caller.tunnelled());
     assert_eq!(opened(&p.caller_events).len(), 4);
     assert_eq!(opened(&p.callee_events).len(), 4);
@@ -38,6 +40,8 @@ fn tunnelling_refused_by_callee_uses_its_h245_address() {
     p.callee.accept(p.now);
     p.settle();
     assert!(!p.caller.tunnelled());
-    assert!(p.caller_events.contains(&Event::ConnectH245(addr("127.0.0.2:50100"))));
+    assert!(p
+        .caller_events
+        .contains(&Event::ConnectH245(addr("127.0.0.2:50100"))));
     assert_eq!(opened(&p.caller_events).len(), 4);
 }
