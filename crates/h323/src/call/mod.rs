@@ -518,6 +518,18 @@ impl Call {
         self.release(now, cause, reason, Side::Local);
     }
 
+    /// The call signalling connection closed under us: the call is over without a
+    /// ReleaseComplete (H.323 clause 8.6: losing the connection clears the call). Reported with
+    /// Q.850 27, destination out of order.
+    pub fn connection_lost(&mut self, _now: Instant) {
+        if matches!(self.state, CallState::Null | CallState::Released) {
+            self.state = CallState::Released;
+            return;
+        }
+        self.transmits.clear();
+        self.finish(Release { cause: CauseValue::DestinationOutOfOrder, reason: None, by: Side::Remote });
+    }
+
     /// The separate H.245 connection is up (we connected to the peer's h245Address, or the
     /// peer connected to our listener).
     pub fn h245_connected(&mut self, now: Instant) {
