@@ -9,17 +9,24 @@ use h323::q931::{
 };
 
 fn ie_bytes(ie: InformationElement) -> Vec<u8> {
-    Message::new(MessageType::Status, CallReference::new(0, false)).with(ie).encode()[5..].to_vec()
+    Message::new(MessageType::Status, CallReference::new(0, false))
+        .with(ie)
+        .encode()[5..]
+        .to_vec()
 }
 
 #[test]
 fn bearer_capabilities_for_h323() {
     assert_eq!(
-        ie_bytes(InformationElement::BearerCapability(BearerCapability::h323_speech())),
+        ie_bytes(InformationElement::BearerCapability(
+            BearerCapability::h323_speech()
+        )),
         [0x04, 0x03, 0x80, 0x90, 0xa5]
     );
     assert_eq!(
-        ie_bytes(InformationElement::BearerCapability(BearerCapability::h323_unrestricted_digital())),
+        ie_bytes(InformationElement::BearerCapability(
+            BearerCapability::h323_unrestricted_digital()
+        )),
         [0x04, 0x03, 0x88, 0x90, 0xa5]
     );
 }
@@ -27,10 +34,15 @@ fn bearer_capabilities_for_h323() {
 #[test]
 fn bearer_capability_multirate_has_rate_multiplier_octet() {
     // Unrestricted digital, circuit, multirate × 6 (384 kbit/s), H.221.
-    let bytes = [0x08, 0x02, 0x00, 0x01, 0x05, 0x04, 0x04, 0x88, 0x98, 0x86, 0xa5];
+    let bytes = [
+        0x08, 0x02, 0x00, 0x01, 0x05, 0x04, 0x04, 0x88, 0x98, 0x86, 0xa5,
+    ];
     let msg = Message::decode(&bytes).unwrap();
     let bc = msg.bearer_capability().unwrap();
-    assert_eq!(bc.transfer_capability, TransferCapability::UnrestrictedDigital);
+    assert_eq!(
+        bc.transfer_capability,
+        TransferCapability::UnrestrictedDigital
+    );
     assert_eq!(bc.transfer_rate, TransferRate::Multirate { multiplier: 6 });
     assert_eq!(bc.layer1, Some(Layer1Protocol::H221));
     assert_eq!(msg.encode(), bytes);
@@ -40,11 +52,25 @@ fn bearer_capability_multirate_has_rate_multiplier_octet() {
 fn release_complete_from_destination_with_cause() {
     let bytes = [0x08, 0x02, 0x80, 0x01, 0x5a, 0x08, 0x02, 0x80, 0x90];
     let msg = Message::decode(&bytes).unwrap();
-    assert_eq!(msg.call_reference, CallReference { value: 1, from_destination: true });
+    assert_eq!(
+        msg.call_reference,
+        CallReference {
+            value: 1,
+            from_destination: true
+        }
+    );
     assert_eq!(msg.message_type, MessageType::ReleaseComplete);
-    assert_eq!(msg.cause(), Some(&Cause::new(CauseValue::NormalCallClearing)));
-    let built = Message::new(MessageType::ReleaseComplete, CallReference::new(1, false).reply())
-        .with(InformationElement::Cause(Cause::new(CauseValue::NormalCallClearing)));
+    assert_eq!(
+        msg.cause(),
+        Some(&Cause::new(CauseValue::NormalCallClearing))
+    );
+    let built = Message::new(
+        MessageType::ReleaseComplete,
+        CallReference::new(1, false).reply(),
+    )
+    .with(InformationElement::Cause(Cause::new(
+        CauseValue::NormalCallClearing,
+    )));
     assert_eq!(built.encode(), bytes);
 }
 
@@ -60,9 +86,15 @@ fn cause_octet_3a_and_diagnostics() {
 
 #[test]
 fn cause_value_names() {
-    assert_eq!(CauseValue::NormalCallClearing.to_string(), "16 (normal call clearing)");
+    assert_eq!(
+        CauseValue::NormalCallClearing.to_string(),
+        "16 (normal call clearing)"
+    );
     assert_eq!(CauseValue::from_code(17), CauseValue::UserBusy);
-    assert_eq!(CauseValue::from_code(81).name(), "invalid call reference value");
+    assert_eq!(
+        CauseValue::from_code(81).name(),
+        "invalid call reference value"
+    );
     assert_eq!(CauseValue::from_code(126), CauseValue::Other(126));
     for code in 0..128u8 {
         let value = CauseValue::from_code(code);
@@ -86,7 +118,9 @@ fn party_numbers() {
         [0x6c, 0x06, 0x21, 0x81, b'8', b'0', b'0', b'3']
     );
     assert_eq!(
-        ie_bytes(InformationElement::CalledPartyNumber(PartyNumber::new("1234"))),
+        ie_bytes(InformationElement::CalledPartyNumber(PartyNumber::new(
+            "1234"
+        ))),
         [0x70, 0x05, 0x81, b'1', b'2', b'3', b'4']
     );
 }
@@ -94,19 +128,34 @@ fn party_numbers() {
 #[test]
 fn setup_accessors_and_canonical_order() {
     let setup = Message::new(MessageType::Setup, CallReference::new(0x1234, false))
-        .with(InformationElement::UserUser(UserUser::h225(vec![0x20, 0xa8])))
+        .with(InformationElement::UserUser(UserUser::h225(vec![
+            0x20, 0xa8,
+        ])))
         .with(InformationElement::Display(Ia5String::new("cascade")))
-        .with(InformationElement::CalledPartyNumber(PartyNumber::new("98001")))
-        .with(InformationElement::CallingPartyNumber(PartyNumber::new("8003")))
-        .with(InformationElement::BearerCapability(BearerCapability::h323_speech()))
+        .with(InformationElement::CalledPartyNumber(PartyNumber::new(
+            "98001",
+        )))
+        .with(InformationElement::CallingPartyNumber(PartyNumber::new(
+            "8003",
+        )))
+        .with(InformationElement::BearerCapability(
+            BearerCapability::h323_speech(),
+        ))
         .with(InformationElement::Keypad(Ia5String::new("5")))
         .with(InformationElement::SingleOctet(0xa1));
-    let ids: Vec<u8> = setup.ies.iter().map(InformationElement::identifier).collect();
+    let ids: Vec<u8> = setup
+        .ies
+        .iter()
+        .map(InformationElement::identifier)
+        .collect();
     assert_eq!(ids, [0xa1, 0x04, 0x28, 0x2c, 0x6c, 0x70, 0x7e]);
     let bytes = setup.encode();
     assert_eq!(&bytes[..5], &[0x08, 0x02, 0x12, 0x34, 0x05]);
     // User-user: identifier, 2-octet length, discriminator 0x05, PER bytes.
-    assert_eq!(&bytes[bytes.len() - 6..], &[0x7e, 0x00, 0x03, 0x05, 0x20, 0xa8]);
+    assert_eq!(
+        &bytes[bytes.len() - 6..],
+        &[0x7e, 0x00, 0x03, 0x05, 0x20, 0xa8]
+    );
     let msg = Message::decode(&bytes).unwrap();
     assert_eq!(msg, setup);
     assert_eq!(msg.display(), Some("cascade"));
@@ -114,7 +163,10 @@ fn setup_accessors_and_canonical_order() {
     assert_eq!(msg.called_party_number().unwrap().digits, "98001");
     assert_eq!(msg.calling_party_number().unwrap().digits, "8003");
     assert_eq!(msg.user_user(), Some(&[0x20, 0xa8][..]));
-    assert_eq!(msg.bearer_capability(), Some(&BearerCapability::h323_speech()));
+    assert_eq!(
+        msg.bearer_capability(),
+        Some(&BearerCapability::h323_speech())
+    );
     assert_eq!(msg.cause(), None);
 }
 
@@ -122,15 +174,23 @@ fn setup_accessors_and_canonical_order() {
 fn status_call_state_and_progress() {
     let msg = Message::new(MessageType::Status, CallReference::new(7, true))
         .with(InformationElement::CallState(CallState::new(10)))
-        .with(InformationElement::Cause(Cause::new(CauseValue::ResponseToStatusEnquiry)))
-        .with(InformationElement::ProgressIndicator(ProgressIndicator::new(
-            ProgressDescription::InbandAvailable,
-        )));
+        .with(InformationElement::Cause(Cause::new(
+            CauseValue::ResponseToStatusEnquiry,
+        )))
+        .with(InformationElement::ProgressIndicator(
+            ProgressIndicator::new(ProgressDescription::InbandAvailable),
+        ));
     let bytes = msg.encode();
-    assert_eq!(&bytes[5..], &[0x08, 0x02, 0x80, 0x9e, 0x14, 0x01, 0x0a, 0x1e, 0x02, 0x80, 0x88]);
+    assert_eq!(
+        &bytes[5..],
+        &[0x08, 0x02, 0x80, 0x9e, 0x14, 0x01, 0x0a, 0x1e, 0x02, 0x80, 0x88]
+    );
     let back = Message::decode(&bytes).unwrap();
     assert_eq!(back.call_state(), Some(10));
-    assert_eq!(back.progress_indicator().unwrap().description, ProgressDescription::InbandAvailable);
+    assert_eq!(
+        back.progress_indicator().unwrap().description,
+        ProgressDescription::InbandAvailable
+    );
 }
 
 #[test]
@@ -144,7 +204,11 @@ fn out_of_order_and_unknown_ies_are_kept() {
     assert_eq!(msg.display(), Some("A"));
     assert_eq!(
         msg.ies[1],
-        InformationElement::Raw(RawIe { codeset: 0, identifier: 0x4c, contents: vec![0x81, 0x31] })
+        InformationElement::Raw(RawIe {
+            codeset: 0,
+            identifier: 0x4c,
+            contents: vec![0x81, 0x31]
+        })
     );
     assert_eq!(msg.ies[3], InformationElement::SingleOctet(0xa1));
     assert_eq!(msg.encode(), bytes);
@@ -159,9 +223,23 @@ fn shifts_select_codesets() {
         0x00,
     ];
     let msg = Message::decode(&bytes).unwrap();
-    assert_eq!(msg.ies[1], InformationElement::Raw(RawIe { codeset: 6, identifier: 0x28, contents: vec![0x41] }));
+    assert_eq!(
+        msg.ies[1],
+        InformationElement::Raw(RawIe {
+            codeset: 6,
+            identifier: 0x28,
+            contents: vec![0x41]
+        })
+    );
     assert_eq!(msg.display(), Some("B"));
-    assert_eq!(msg.ies[4], InformationElement::Raw(RawIe { codeset: 5, identifier: 0x7e, contents: vec![0] }));
+    assert_eq!(
+        msg.ies[4],
+        InformationElement::Raw(RawIe {
+            codeset: 5,
+            identifier: 0x7e,
+            contents: vec![0]
+        })
+    );
     assert_eq!(msg.user_user(), None);
     assert_eq!(msg.encode(), bytes);
 }
@@ -194,61 +272,109 @@ fn unknown_message_type() {
 fn header_errors_name_field_and_offset() {
     assert_eq!(
         Message::decode(&[]),
-        Err(Q931Error::Truncated { field: "protocol discriminator", offset: 0 })
+        Err(Q931Error::Truncated {
+            field: "protocol discriminator",
+            offset: 0
+        })
     );
     assert_eq!(
         Message::decode(&[0x03, 0x00, 0x00]),
-        Err(Q931Error::ProtocolDiscriminator { value: 0x03, offset: 0 })
+        Err(Q931Error::ProtocolDiscriminator {
+            value: 0x03,
+            offset: 0
+        })
     );
     assert_eq!(
         Message::decode(&[0x08, 0x01, 0x05, 0x05]),
-        Err(Q931Error::CallReferenceLength { length: 1, offset: 1 })
+        Err(Q931Error::CallReferenceLength {
+            length: 1,
+            offset: 1
+        })
     );
     assert_eq!(
         Message::decode(&[0x08, 0x02, 0x00]),
-        Err(Q931Error::Truncated { field: "call reference value", offset: 3 })
+        Err(Q931Error::Truncated {
+            field: "call reference value",
+            offset: 3
+        })
     );
     assert_eq!(
         Message::decode(&[0x08, 0x02, 0x00, 0x01]),
-        Err(Q931Error::Truncated { field: "message type", offset: 4 })
+        Err(Q931Error::Truncated {
+            field: "message type",
+            offset: 4
+        })
     );
 }
 
 #[test]
 fn ie_errors_name_ie_and_offset() {
-    let err = Message::decode(&[8, 2, 0, 1, 5, 0x04, 0x03, 0x80, 0x90, 0xa5, 0x28, 0x05, 0x41]).unwrap_err();
+    let err = Message::decode(&[
+        8, 2, 0, 1, 5, 0x04, 0x03, 0x80, 0x90, 0xa5, 0x28, 0x05, 0x41,
+    ])
+    .unwrap_err();
     assert_eq!(
         err,
-        Q931Error::IeLength { ie: 0x28, name: "display", offset: 10, length: 5, available: 1 }
+        Q931Error::IeLength {
+            ie: 0x28,
+            name: "display",
+            offset: 10,
+            length: 5,
+            available: 1
+        }
     );
     assert_eq!(err.cause(), CauseValue::InvalidIeContents);
-    assert!(err.to_string().contains("display IE (0x28) at offset 10"), "{err}");
+    assert!(
+        err.to_string().contains("display IE (0x28) at offset 10"),
+        "{err}"
+    );
     assert_eq!(
         Message::decode(&[8, 2, 0, 1, 5, 0x70]),
-        Err(Q931Error::IeTruncated { ie: 0x70, name: "called party number", offset: 5 })
+        Err(Q931Error::IeTruncated {
+            ie: 0x70,
+            name: "called party number",
+            offset: 5
+        })
     );
     // User-user needs two length octets.
     assert_eq!(
         Message::decode(&[8, 2, 0, 1, 5, 0x7e, 0x00]),
-        Err(Q931Error::IeTruncated { ie: 0x7e, name: "user-user", offset: 5 })
+        Err(Q931Error::IeTruncated {
+            ie: 0x7e,
+            name: "user-user",
+            offset: 5
+        })
     );
     assert_eq!(
         Message::decode(&[8, 2, 0, 1, 5, 0x7e, 0x01, 0x00, 0x05]),
-        Err(Q931Error::IeLength { ie: 0x7e, name: "user-user", offset: 5, length: 256, available: 1 })
+        Err(Q931Error::IeLength {
+            ie: 0x7e,
+            name: "user-user",
+            offset: 5,
+            length: 256,
+            available: 1
+        })
     );
 }
 
 #[test]
 fn over_long_contents() {
-    let msg = Message::new(MessageType::Setup, CallReference::new(1, false))
-        .with(InformationElement::Display(Ia5String::new(&"x".repeat(300))));
+    let msg = Message::new(MessageType::Setup, CallReference::new(1, false)).with(
+        InformationElement::Display(Ia5String::new(&"x".repeat(300))),
+    );
     assert_eq!(
         msg.try_encode(),
-        Err(Q931Error::IeTooLong { ie: 0x28, name: "display", length: 300, max: 255 })
+        Err(Q931Error::IeTooLong {
+            ie: 0x28,
+            name: "display",
+            length: 300,
+            max: 255
+        })
     );
     let cut = Message::decode(&msg.encode()).unwrap();
     assert_eq!(cut.display().map(str::len), Some(255));
-    let big_uu = Message::new(MessageType::Setup, CallReference::new(1, false))
-        .with(InformationElement::UserUser(UserUser::h225(vec![0; 60_000])));
+    let big_uu = Message::new(MessageType::Setup, CallReference::new(1, false)).with(
+        InformationElement::UserUser(UserUser::h225(vec![0; 60_000])),
+    );
     assert_eq!(big_uu.try_encode().unwrap().len(), 5 + 3 + 60_001);
 }

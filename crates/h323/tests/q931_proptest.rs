@@ -14,7 +14,11 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn bearer() -> impl Strategy<Value = BearerCapability> {
-    let layer1 = prop::option::of((0u8..32, prop::collection::vec(0u8..0x80, 0..3), 0x80u8..=0xff));
+    let layer1 = prop::option::of((
+        0u8..32,
+        prop::collection::vec(0u8..0x80, 0..3),
+        0x80u8..=0xff,
+    ));
     let rest = prop::option::of(prop::sample::select(vec![0xc0u8, 0xc2, 0xe6, 0xcc]));
     (0u8..4, 0u8..32, 0u8..4, 0u8..32, 0u8..128, layer1, rest).prop_map(
         |(coding, itc, mode, rate, multiplier, layer1, rest)| {
@@ -55,24 +59,34 @@ trait FromCodeForTest {
 impl FromCodeForTest for TransferRate {
     fn from_code_for_test(code: u8) -> TransferRate {
         let bytes = [8, 2, 0, 0, 5, 0x04, 0x03, 0x80, 0x80 | code, 0x80];
-        Message::decode(&bytes).unwrap().bearer_capability().unwrap().transfer_rate
+        Message::decode(&bytes)
+            .unwrap()
+            .bearer_capability()
+            .unwrap()
+            .transfer_rate
     }
 }
 
 fn party_number() -> impl Strategy<Value = PartyNumber> {
-    (0u8..8, 0u8..16, prop::option::of((0u8..4, 0u8..4)), "[0-9*#]{0,24}").prop_map(
-        |(ton, plan, presentation, digits)| PartyNumber {
+    (
+        0u8..8,
+        0u8..16,
+        prop::option::of((0u8..4, 0u8..4)),
+        "[0-9*#]{0,24}",
+    )
+        .prop_map(|(ton, plan, presentation, digits)| PartyNumber {
             type_of_number: TypeOfNumber::from_code(ton),
             numbering_plan: NumberingPlan::from_code(plan),
             presentation: presentation
                 .map(|(p, s)| (Presentation::from_code(p), Screening::from_code(s))),
             digits,
-        },
-    )
+        })
 }
 
 /// Identifiers of codeset-0 IEs this crate keeps raw.
-const UNTYPED: &[u8] = &[0x00, 0x10, 0x20, 0x40, 0x4c, 0x6d, 0x71, 0x74, 0x78, 0x7c, 0x7d, 0x7f];
+const UNTYPED: &[u8] = &[
+    0x00, 0x10, 0x20, 0x40, 0x4c, 0x6d, 0x71, 0x74, 0x78, 0x7c, 0x7d, 0x7f,
+];
 
 fn information_element() -> impl Strategy<Value = InformationElement> {
     use InformationElement as Ie;
@@ -86,8 +100,10 @@ fn information_element() -> impl Strategy<Value = InformationElement> {
                 diagnostics,
             })
         }),
-        (0u8..4, 0u8..64)
-            .prop_map(|(cs, value)| Ie::CallState(CallState { coding_standard: cs, value })),
+        (0u8..4, 0u8..64).prop_map(|(cs, value)| Ie::CallState(CallState {
+            coding_standard: cs,
+            value
+        })),
         bytes(20).prop_map(Ie::ChannelIdentification),
         bytes(255).prop_map(Ie::Facility),
         (0u8..4, 0u8..16, 0u8..128).prop_map(|(cs, loc, d)| {
@@ -104,17 +120,28 @@ fn information_element() -> impl Strategy<Value = InformationElement> {
         any::<u8>().prop_map(Ie::Signal),
         party_number().prop_map(Ie::CallingPartyNumber),
         party_number().prop_map(Ie::CalledPartyNumber),
-        (any::<u8>(), bytes(700))
-            .prop_map(|(pd, data)| Ie::UserUser(UserUser { protocol_discriminator: pd, data })),
+        (any::<u8>(), bytes(700)).prop_map(|(pd, data)| Ie::UserUser(UserUser {
+            protocol_discriminator: pd,
+            data
+        })),
         prop::sample::select(vec![0xa0u8, 0xa1, 0xb3, 0xd1, 0xd2]).prop_map(Ie::SingleOctet),
         (prop::sample::select(UNTYPED.to_vec()), bytes(255)).prop_map(|(identifier, contents)| {
-            Ie::Raw(RawIe { codeset: 0, identifier, contents })
+            Ie::Raw(RawIe {
+                codeset: 0,
+                identifier,
+                contents,
+            })
         }),
     ]
 }
 
 fn message() -> impl Strategy<Value = Message> {
-    (any::<u8>(), 0u16..0x8000, any::<bool>(), prop::collection::vec(information_element(), 0..10))
+    (
+        any::<u8>(),
+        0u16..0x8000,
+        any::<bool>(),
+        prop::collection::vec(information_element(), 0..10),
+    )
         .prop_map(|(mt, value, flag, ies)| Message {
             call_reference: CallReference::new(value, flag),
             message_type: MessageType::from_code(mt),

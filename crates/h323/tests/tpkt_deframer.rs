@@ -40,7 +40,9 @@ fn encode_limits() {
     let mut out = Vec::new();
     assert_eq!(
         encode(&vec![0; MAX_PAYLOAD + 1], &mut out),
-        Err(TpktError::PayloadTooLarge { len: MAX_PAYLOAD + 1 })
+        Err(TpktError::PayloadTooLarge {
+            len: MAX_PAYLOAD + 1
+        })
     );
     assert!(out.is_empty());
 }
@@ -63,7 +65,13 @@ fn bad_version_reports_stream_offset() {
     for cuts in [vec![], vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]] {
         let (frames, err) = deframe(&stream, &cuts);
         assert_eq!(frames, vec![b"abc".to_vec(), b"de".to_vec()]);
-        assert_eq!(err, Some(TpktError::BadVersion { version: 0x45, offset: bad_at as u64 }));
+        assert_eq!(
+            err,
+            Some(TpktError::BadVersion {
+                version: 0x45,
+                offset: bad_at as u64
+            })
+        );
     }
 }
 
@@ -72,7 +80,10 @@ fn short_length_reports_stream_offset_and_sticks() {
     let mut deframer = Deframer::new();
     deframer.push(&[3, 0, 0, 5, 0xaa, 3, 0, 0, 3, 3, 0, 0, 5, 1]);
     assert_eq!(deframer.next_frame(), Ok(Some(vec![0xaa])));
-    let err = TpktError::BadLength { length: 3, offset: 5 };
+    let err = TpktError::BadLength {
+        length: 3,
+        offset: 5,
+    };
     assert_eq!(deframer.next_frame(), Err(err.clone()));
     // The stream has lost its frame boundaries: the error stays.
     deframer.push(&[3, 0, 0, 4]);
