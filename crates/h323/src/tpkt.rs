@@ -4,9 +4,9 @@
 //! length that counts the header itself — and nothing above it: [`encode`] wraps one payload, and
 //! [`Deframer`] turns an arbitrarily split byte stream back into payloads.
 //!
-//! Written by hand: the format is four octets, and the crates that implement it (in RDP and ISO
-//! transport stacks) bring their own I/O, so a deframer that is pure and byte-offset-precise is
-//! cheaper to own than to adapt.
+//! Written by hand: the format is four octets, and the Rust TPKT code that exists lives inside
+//! RDP and ISO transport stacks with their own PDU types, so a pure, byte-offset-precise deframer
+//! is cheaper to own than to adapt.
 //!
 //! ```
 //! use h323::tpkt::{encode, Deframer};

@@ -237,8 +237,9 @@ pub struct RawIe {
 
 /// IA5 text (Display, Keypad facility): the octets as received, with a lossy UTF-8 view.
 ///
-/// Q.931 says IA5, equipment sends Latin-1 or UTF-8 anyway; the octets are kept so the IE
-/// re-encodes unchanged, and [`as_str`](Self::as_str) shows them with U+FFFD for bad sequences.
+/// Q.931 says IA5, equipment sends Latin-1 or UTF-8 anyway, and some stacks (NetMeeting, OpenH323)
+/// add a C string terminator. The octets are kept so the IE re-encodes unchanged;
+/// [`as_str`](Self::as_str) shows them up to the first NUL, with U+FFFD for bad UTF-8.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Ia5String {
     bytes: Vec<u8>,
@@ -256,11 +257,12 @@ impl Ia5String {
 
     /// Octets as received.
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+        let text = String::from_utf8_lossy(&bytes[..end]).into_owned();
         Self { bytes, text }
     }
 
-    /// The text, lossily decoded as UTF-8.
+    /// The text before the first NUL, lossily decoded as UTF-8.
     pub fn as_str(&self) -> &str {
         &self.text
     }

@@ -9,6 +9,9 @@
 //! breaks: a bad protocol discriminator, a call reference that is not 2 octets, or an IE whose
 //! length runs past the end of the message is a [`Q931Error`] naming the field and byte offset.
 //!
+//! Written by hand: no maintained crate parses Q.931; the Rust code that does is embedded in
+//! applications with their own I/O and error types.
+//!
 //! Encoding writes [`Message::ies`] in order. [`Message::with`] keeps that order canonical
 //! (Q.931 4.5.1): single-octet IEs first, then codeset-0 IEs by ascending identifier, User-user
 //! last, and IEs of other codesets after their shift.
