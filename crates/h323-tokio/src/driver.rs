@@ -58,7 +58,12 @@ pub async fn dial(config: CallConfig, dial: Dial, seed: u64) -> io::Result<CallT
 
 /// Serves one incoming call signalling connection. `h245_listener` is the listener whose
 /// address is in `config.h245_listener`, for peers that do not tunnel H.245.
-pub fn serve(stream: TcpStream, config: CallConfig, h245_listener: Option<TcpListener>, seed: u64) -> CallTask {
+pub fn serve(
+    stream: TcpStream,
+    config: CallConfig,
+    h245_listener: Option<TcpListener>,
+    seed: u64,
+) -> CallTask {
     let _ = stream.set_nodelay(true);
     let call = Call::incoming(Instant::now(), config, seed);
     spawn(call, stream, h245_listener)
@@ -68,7 +73,10 @@ fn spawn(call: Call, stream: TcpStream, listener: Option<TcpListener>) -> CallTa
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     tokio::spawn(run(call, stream, listener, cmd_rx, ev_tx));
-    CallTask { commands: cmd_tx, events: ev_rx }
+    CallTask {
+        commands: cmd_tx,
+        events: ev_rx,
+    }
 }
 
 struct Io {
@@ -84,7 +92,11 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<Event>,
 ) {
-    let mut io = Io { signalling, h245: None, listener };
+    let mut io = Io {
+        signalling,
+        h245: None,
+        listener,
+    };
     let mut sig_buf = vec![0u8; 8192];
     let mut h245_buf = vec![0u8; 8192];
     let mut commands_open = true;
@@ -171,14 +183,18 @@ async fn flush(call: &mut Call, io: &mut Io, events: &mpsc::UnboundedSender<Even
             progressed = true;
             match &e {
                 Event::ConnectH245(addr) if io.h245.is_none() => {
-                    match tokio::time::timeout(H245_CONNECT_TIMEOUT, TcpStream::connect(*addr)).await {
+                    match tokio::time::timeout(H245_CONNECT_TIMEOUT, TcpStream::connect(*addr))
+                        .await
+                    {
                         Ok(Ok(s)) => {
                             let _ = s.set_nodelay(true);
                             io.h245 = Some(s);
                             io.listener = None;
                             call.h245_connected(Instant::now());
                         }
-                        _ => tracing::warn!(%addr, "cannot open the H.245 connection; the call goes on without H.245"),
+                        _ => {
+                            tracing::warn!(%addr, "cannot open the H.245 connection; the call goes on without H.245")
+                        }
                     }
                 }
                 Event::Released(_) => alive = false,

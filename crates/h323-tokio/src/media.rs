@@ -26,7 +26,11 @@ async fn bind_pair(ip: IpAddr) -> io::Result<(UdpSocket, UdpSocket)> {
     for _ in 0..32 {
         let probe = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
         let port = probe.local_addr()?.port();
-        let (rtp_port, keep) = if port % 2 == 0 { (port, Some(probe)) } else { (port.wrapping_add(1), None) };
+        let (rtp_port, keep) = if port % 2 == 0 {
+            (port, Some(probe))
+        } else {
+            (port.wrapping_add(1), None)
+        };
         if rtp_port == 0 || rtp_port == u16::MAX {
             continue;
         }
@@ -41,7 +45,10 @@ async fn bind_pair(ip: IpAddr) -> io::Result<(UdpSocket, UdpSocket)> {
             return Ok((rtp, rtcp));
         }
     }
-    Err(io::Error::new(io::ErrorKind::AddrInUse, "no free even/odd UDP port pair"))
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "no free even/odd UDP port pair",
+    ))
 }
 
 impl MediaSockets {
@@ -49,14 +56,25 @@ impl MediaSockets {
     pub async fn bind(ip: IpAddr) -> io::Result<MediaSockets> {
         let (audio_rtp, audio_rtcp) = bind_pair(ip).await?;
         let (video_rtp, video_rtcp) = bind_pair(ip).await?;
-        Ok(MediaSockets { audio_rtp, audio_rtcp, video_rtp, video_rtcp })
+        Ok(MediaSockets {
+            audio_rtp,
+            audio_rtcp,
+            video_rtp,
+            video_rtcp,
+        })
     }
 
     /// The addresses to announce.
     pub fn local_media(&self) -> io::Result<LocalMedia> {
         Ok(LocalMedia {
-            audio: Some(MediaAddress { rtp: self.audio_rtp.local_addr()?, rtcp: self.audio_rtcp.local_addr()? }),
-            video: Some(MediaAddress { rtp: self.video_rtp.local_addr()?, rtcp: self.video_rtcp.local_addr()? }),
+            audio: Some(MediaAddress {
+                rtp: self.audio_rtp.local_addr()?,
+                rtcp: self.audio_rtcp.local_addr()?,
+            }),
+            video: Some(MediaAddress {
+                rtp: self.video_rtp.local_addr()?,
+                rtcp: self.video_rtcp.local_addr()?,
+            }),
         })
     }
 }

@@ -29,7 +29,10 @@ async fn config(kind: EndpointKind, media: &MediaSockets, tunnelling: bool) -> C
         fast_start: tunnelling,
         tunnelling,
         h245_listener: None,
-        timers: CallTimers { t303: Duration::from_millis(800), ..CallTimers::default() },
+        timers: CallTimers {
+            t303: Duration::from_millis(800),
+            ..CallTimers::default()
+        },
     }
 }
 
@@ -42,7 +45,10 @@ async fn answer_one(listener: TcpListener, tunnelling: bool) -> Vec<Event> {
     cfg.h245_listener = Some(h245.local_addr().unwrap());
     let mut task = h323_tokio::serve(stream, cfg, Some(h245), 9);
     let mut events = Vec::new();
-    while let Some(e) = tokio::time::timeout(Duration::from_secs(10), task.events.recv()).await.unwrap() {
+    while let Some(e) = tokio::time::timeout(Duration::from_secs(10), task.events.recv())
+        .await
+        .unwrap()
+    {
         if let Event::Incoming(_) = e {
             task.commands.send(Command::Proceed).unwrap();
             task.commands.send(Command::Accept).unwrap();
@@ -54,7 +60,10 @@ async fn answer_one(listener: TcpListener, tunnelling: bool) -> Vec<Event> {
 }
 
 fn opened(events: &[Event]) -> usize {
-    events.iter().filter(|e| matches!(e, Event::H245(H245Event::ChannelOpened(_)))).count()
+    events
+        .iter()
+        .filter(|e| matches!(e, Event::H245(H245Event::ChannelOpened(_))))
+        .count()
 }
 
 async fn call_and_hang_up(tunnelling: bool) -> (Vec<Event>, Vec<Event>) {
@@ -63,14 +72,24 @@ async fn call_and_hang_up(tunnelling: bool) -> (Vec<Event>, Vec<Event>) {
     let callee = tokio::spawn(answer_one(listener, tunnelling));
     let media = MediaSockets::bind(LOOPBACK).await.unwrap();
     let cfg = config(EndpointKind::Gateway, &media, tunnelling).await;
-    let dial = Dial { destination: vec![Alias::DialedDigits("1234".into())], called_number: Some("1234".into()), address: addr };
+    let dial = Dial {
+        destination: vec![Alias::DialedDigits("1234".into())],
+        called_number: Some("1234".into()),
+        address: addr,
+    };
     let mut task = h323_tokio::dial(cfg, dial, 3).await.unwrap();
     let mut events = Vec::new();
-    while let Some(e) = tokio::time::timeout(Duration::from_secs(10), task.events.recv()).await.unwrap() {
-        let channels_open = opened(&events) + usize::from(matches!(e, Event::H245(H245Event::ChannelOpened(_))));
+    let mut hung_up = false;
+    while let Some(e) = tokio::time::timeout(Duration::from_secs(10), task.events.recv())
+        .await
+        .unwrap()
+    {
         events.push(e);
-        if channels_open == 4 {
-            task.commands.send(Command::Hangup(CauseValue::NormalCallClearing)).unwrap();
+        if opened(&events) == 4 && !hung_up {
+            hung_up = true;
+            task.commands
+                .send(Command::Hangup(CauseValue::NormalCallClearing))
+                .unwrap();
         }
     }
     (events, callee.await.unwrap())
@@ -83,13 +102,19 @@ async fn tunnelled_fast_start_call_over_tcp() {
     assert_eq!(opened(&caller), 4);
     assert_eq!(opened(&callee), 4);
     let last = callee.last().unwrap();
-    assert!(matches!(last, Event::Released(r) if r.by == Side::Remote && r.cause == CauseValue::NormalCallClearing), "{last:?}");
+    assert!(
+        matches!(last, Event::Released(r) if r.by == Side::Remote && r.cause == CauseValue::NormalCallClearing),
+        "{last:?}"
+    );
 }
 
 #[tokio::test]
 async fn separate_h245_connection_over_tcp() {
     let (caller, callee) = call_and_hang_up(false).await;
-    assert!(caller.iter().any(|e| matches!(e, Event::ConnectH245(_))), "{caller:#?}");
+    assert!(
+        caller.iter().any(|e| matches!(e, Event::ConnectH245(_))),
+        "{caller:#?}"
+    );
     assert_eq!(opened(&caller), 4, "{caller:#?}");
     assert_eq!(opened(&callee), 4);
 }
@@ -106,10 +131,20 @@ async fn silent_peer_expires_t303() {
     });
     let media = MediaSockets::bind(LOOPBACK).await.unwrap();
     let cfg = config(EndpointKind::Gateway, &media, true).await;
-    let dial = Dial { destination: vec![Alias::DialedDigits("1".into())], called_number: None, address: addr };
+    let dial = Dial {
+        destination: vec![Alias::DialedDigits("1".into())],
+        called_number: None,
+        address: addr,
+    };
     let mut task = h323_tokio::dial(cfg, dial, 4).await.unwrap();
-    let e = tokio::time::timeout(Duration::from_secs(5), task.events.recv()).await.unwrap().unwrap();
-    assert!(matches!(e, Event::Released(ref r) if r.cause == CauseValue::RecoveryOnTimerExpiry), "{e:?}");
+    let e = tokio::time::timeout(Duration::from_secs(5), task.events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(e, Event::Released(ref r) if r.cause == CauseValue::RecoveryOnTimerExpiry),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -119,7 +154,11 @@ async fn unreachable_peer_is_an_io_error() {
     drop(listener);
     let media = MediaSockets::bind(LOOPBACK).await.unwrap();
     let cfg = config(EndpointKind::Gateway, &media, true).await;
-    let dial = Dial { destination: vec![], called_number: None, address: addr };
+    let dial = Dial {
+        destination: vec![],
+        called_number: None,
+        address: addr,
+    };
     assert!(h323_tokio::dial(cfg, dial, 5).await.is_err());
 }
 

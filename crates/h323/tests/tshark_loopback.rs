@@ -219,7 +219,9 @@ fn two_calls_over_loopback_dissect_cleanly_in_tshark() {
         _ => None,
     });
     assert_eq!(
-        refused.expect(&format!("second call: {second:#?}")).cause,
+        refused
+            .unwrap_or_else(|| panic!("second call: {second:#?}"))
+            .cause,
         CauseValue::UnallocatedNumber
     );
     assert_eq!(callee_outcomes.len(), 2);

@@ -527,7 +527,11 @@ impl Call {
             return;
         }
         self.transmits.clear();
-        self.finish(Release { cause: CauseValue::DestinationOutOfOrder, reason: None, by: Side::Remote });
+        self.finish(Release {
+            cause: CauseValue::DestinationOutOfOrder,
+            reason: None,
+            by: Side::Remote,
+        });
     }
 
     /// The separate H.245 connection is up (we connected to the peer's h245Address, or the

@@ -575,30 +575,30 @@ impl H245Session {
         self.events.push_back(H245Event::ChannelOpened(ch));
     }
 
+    /// True when `sequence` answers the capability set we are waiting on (CESE: a stale
+    /// answer to an earlier set is ignored).
+    fn outgoing_is(&self, sequence: u8) -> bool {
+        self.outgoing_tcs
+            .as_ref()
+            .is_some_and(|t| t.sequence == sequence)
+    }
+
     fn handle_response(&mut self, now: Instant, r: ResponseMessage) {
         match r {
-            ResponseMessage::terminalCapabilitySetAck(ack) => {
-                if self
-                    .outgoing_tcs
-                    .as_ref()
-                    .is_some_and(|t| t.sequence == ack.sequence_number.0)
-                {
-                    self.outgoing_tcs = None;
-                    self.local_tcs_acked = true;
-                }
+            ResponseMessage::terminalCapabilitySetAck(ack)
+                if self.outgoing_is(ack.sequence_number.0) =>
+            {
+                self.outgoing_tcs = None;
+                self.local_tcs_acked = true;
             }
-            ResponseMessage::terminalCapabilitySetReject(rej) => {
-                if self
-                    .outgoing_tcs
-                    .as_ref()
-                    .is_some_and(|t| t.sequence == rej.sequence_number.0)
-                {
-                    self.outgoing_tcs = None;
-                    self.fail(
-                        "terminalCapabilitySet",
-                        "peer sent terminalCapabilitySetReject",
-                    );
-                }
+            ResponseMessage::terminalCapabilitySetReject(rej)
+                if self.outgoing_is(rej.sequence_number.0) =>
+            {
+                self.outgoing_tcs = None;
+                self.fail(
+                    "terminalCapabilitySet",
+                    "peer sent terminalCapabilitySetReject",
+                );
             }
             ResponseMessage::masterSlaveDeterminationAck(ack) => match self
                 .msd
