@@ -35,3 +35,4 @@ pub mod rtcp;
 pub mod rtp;
 pub mod stats;
 pub mod tone;
+pub mod video;
