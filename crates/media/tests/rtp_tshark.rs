@@ -88,7 +88,8 @@ fn g711_stream_csrc_extension_padding_and_wrap() {
     media::tone::Tone::new(440.0, 6000, 8000).fill(&mut pcm);
     let mut payload = [0u8; 160];
     Law::Alaw.encode(&pcm, &mut payload);
-    let ext_data = [0xde, 0xad, 0xbe, 0xef];
+    // An RFC 8285 one-byte-header extension: element id 1, one byte 0xAB, then padding.
+    let ext_data = [0x10, 0xab, 0x00, 0x00];
     for i in 0..40u32 {
         // Starts 20 below the wrap so the stream crosses 65535 -> 0.
         let seq = (65_516 + i) as u16;
@@ -103,7 +104,7 @@ fn g711_stream_csrc_extension_padding_and_wrap() {
         if i % 10 == 5 {
             p.csrc = CsrcList::from_slice(&[0xaaaa_0001, 0xaaaa_0002]).unwrap();
             p.extension = Some(Extension {
-                profile: 0x1000,
+                profile: 0xbede,
                 data: &ext_data,
             });
             p.padding = 4;

@@ -2,8 +2,9 @@
 //!
 //! Sample positions are pixel-centre aligned (`src = (dst + 0.5)·scale − 0.5`), weights are
 //! 8-bit fixed point, and each source row is filtered horizontally once and cached, so the cost
-//! is about two multiply-adds per output sample. For an exact 2:1 reduction (CIF into a 2×2
-//! tile) every weight is ½ and the filter is the 2×2 box average.
+//! is about two multiply-adds per output sample. An exact 2:1 reduction (CIF into a 2×2 tile)
+//! has every weight at ½, i.e. the 2×2 box average, and takes a vectorisable fast path; equal
+//! sizes are a plain copy.
 
 use super::{I420Frame, Rect};
 
@@ -39,11 +40,24 @@ fn filter_row(src: &[u8], xs: &Axis, out: &mut [u32]) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dstride: usize, r: Rect) {
     if r.w == 0 || r.h == 0 || sw == 0 || sh == 0 {
         return;
     }
+    if (sw, sh) == (r.w, r.h) {
+        for row in 0..sh {
+            dst[(r.y + row) * dstride + r.x..][..sw].copy_from_slice(&src[row * sw..][..sw]);
+        }
+        return;
+    }
+    if (sw, sh) == (2 * r.w, 2 * r.h) {
+        halve_plane(src, sw, dst, dstride, r);
+        return;
+    }
+    bilinear_plane(src, sw, sh, dst, dstride, r);
+}
+
+fn bilinear_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dstride: usize, r: Rect) {
     let xs = axis(sw, r.w);
     let ys = axis(sh, r.h);
     let mut top = vec![0u32; r.w];
@@ -67,6 +81,24 @@ fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dstride: usize,
         let line = &mut dst[(r.y + oy) * dstride + r.x..][..r.w];
         for ((o, &t), &b) in line.iter_mut().zip(&top).zip(&bottom) {
             *o = ((t * (256 - fy) + b * fy + 32_768) >> 16) as u8;
+        }
+    }
+}
+
+/// Exact 2:1 reduction, the continuous-presence common case: the bilinear weights are all ½,
+/// so this is the same 2×2 box average, written so the compiler can vectorise it.
+fn halve_plane(src: &[u8], sw: usize, dst: &mut [u8], dstride: usize, r: Rect) {
+    for oy in 0..r.h {
+        let a = &src[2 * oy * sw..][..sw];
+        let b = &src[(2 * oy + 1) * sw..][..sw];
+        let line = &mut dst[(r.y + oy) * dstride + r.x..][..r.w];
+        for ((o, pa), pb) in line
+            .iter_mut()
+            .zip(a.chunks_exact(2))
+            .zip(b.chunks_exact(2))
+        {
+            let sum = u16::from(pa[0]) + u16::from(pa[1]) + u16::from(pb[0]) + u16::from(pb[1]);
+            *o = ((sum + 2) >> 2) as u8;
         }
     }
 }
@@ -102,6 +134,25 @@ mod tests {
         let mut dst = I420Frame::new(2, 2).unwrap();
         scale_into(&src, &mut dst, Rect::new(0, 0, 2, 2));
         assert_eq!(dst.y(), &[25, 45, 0, 125]);
+    }
+
+    #[test]
+    fn fast_paths_equal_the_general_filter() {
+        let src: Vec<u8> = (0..64u32 * 48)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let mut fast = vec![0u8; 32 * 24];
+        let mut general = vec![0u8; 32 * 24];
+        let r = Rect::new(0, 0, 32, 24);
+        scale_plane(&src, 64, 48, &mut fast, 32, r);
+        bilinear_plane(&src, 64, 48, &mut general, 32, r);
+        assert_eq!(fast, general);
+        let mut copy = vec![0u8; 64 * 48];
+        scale_plane(&src, 64, 48, &mut copy, 64, Rect::new(0, 0, 64, 48));
+        let mut general = vec![0u8; 64 * 48];
+        bilinear_plane(&src, 64, 48, &mut general, 64, Rect::new(0, 0, 64, 48));
+        assert_eq!(copy, src);
+        assert_eq!(general, src);
     }
 
     #[test]
