@@ -5,10 +5,16 @@
 //! - `composite_cif_2x2`: one CIF 2×2 continuous-presence picture from four CIF inputs;
 //! - `openh264_encode_cif`: one CIF picture of moving content at 384 kbit/s
 //!   (rooms at 30 fps per core ≈ 1 / (30 · (composite + encode))).
+//!
+//! Each runs twice: wall-clock time (criterion's default) and this thread's CPU time
+//! (`…/cpu`), which leaves out time spent waiting for a core on a busy machine.
+
+mod support;
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, Criterion};
 use media::g711::Law;
 use media::mixer::{Frame, Mixer, FRAME_SAMPLES};
@@ -18,7 +24,7 @@ use media::video::{
     test_pattern, Compositor, EncoderSettings, H264Encoder, I420Frame, Layout, Rect, Rgb, Yuv,
 };
 
-fn mix(c: &mut Criterion) {
+fn mix<M: Measurement + 'static>(c: &mut Criterion<M>, suffix: &str) {
     let mut encoded = [[0u8; FRAME_SAMPLES]; 4];
     for (i, e) in encoded.iter_mut().enumerate() {
         let mut pcm = [0i16; FRAME_SAMPLES];
@@ -29,7 +35,7 @@ fn mix(c: &mut Criterion) {
     let mut decoded: [Frame; 4] = [[0; FRAME_SAMPLES]; 4];
     let mut mixed: [Frame; 4] = [[0; FRAME_SAMPLES]; 4];
     let mut out = [[0u8; FRAME_SAMPLES]; 4];
-    c.bench_function("mix_4party_g711_20ms", |b| {
+    c.bench_function(&format!("mix_4party_g711_20ms{suffix}"), |b| {
         b.iter(|| {
             for (d, e) in decoded.iter_mut().zip(black_box(&encoded)) {
                 Law::Alaw.decode(e, d);
@@ -49,7 +55,7 @@ fn mix(c: &mut Criterion) {
     });
 }
 
-fn relay(c: &mut Criterion) {
+fn relay<M: Measurement + 'static>(c: &mut Criterion<M>, suffix: &str) {
     let payload = [0xd5u8; 160];
     let mut p = RtpPacket::new(8, 1000, 160_000, 0x1111_2222);
     p.payload = &payload;
@@ -58,7 +64,7 @@ fn relay(c: &mut Criterion) {
     let now = Instant::now();
     let mut out = Vec::with_capacity(1500);
     let mut seq = 0u16;
-    c.bench_function("rtp_parse_rewrite_serialize", |b| {
+    c.bench_function(&format!("rtp_parse_rewrite_serialize{suffix}"), |b| {
         b.iter(|| {
             let mut pkt = RtpPacket::parse(black_box(&input)).unwrap();
             // Advance the input like a live stream so the rewriter takes its normal path.
@@ -80,19 +86,19 @@ fn cif_inputs() -> Vec<I420Frame> {
         .collect()
 }
 
-fn composite(c: &mut Criterion) {
+fn composite<M: Measurement + 'static>(c: &mut Criterion<M>, suffix: &str) {
     let inputs = cif_inputs();
     let refs: Vec<Option<&I420Frame>> = inputs.iter().map(Some).collect();
     let mut comp = Compositor::new(352, 288, Yuv::BLACK).unwrap();
     comp.force_layout(Some(Layout::Grid2x2));
-    c.bench_function("composite_cif_2x2", |b| {
+    c.bench_function(&format!("composite_cif_2x2{suffix}"), |b| {
         b.iter(|| {
             black_box(comp.compose(black_box(&refs)));
         })
     });
 }
 
-fn encode(c: &mut Criterion) {
+fn encode<M: Measurement + 'static>(c: &mut Criterion<M>, suffix: &str) {
     // Thirty composites with a white box moving across, so every picture has real motion.
     let inputs = cif_inputs();
     let refs: Vec<Option<&I420Frame>> = inputs.iter().map(Some).collect();
@@ -106,7 +112,7 @@ fn encode(c: &mut Criterion) {
         .collect();
     let mut enc = H264Encoder::new(EncoderSettings::default()).unwrap();
     let mut i = 0;
-    c.bench_function("openh264_encode_cif", |b| {
+    c.bench_function(&format!("openh264_encode_cif{suffix}"), |b| {
         b.iter(|| {
             i = (i + 1) % frames.len();
             black_box(enc.encode(&frames[i]).unwrap());
@@ -114,5 +120,24 @@ fn encode(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, mix, relay, composite, encode);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    mix(c, "");
+    relay(c, "");
+    composite(c, "");
+    encode(c, "");
+}
+
+fn cpu(c: &mut Criterion<support::ThreadCpuTime>) {
+    mix(c, "/cpu");
+    relay(c, "/cpu");
+    composite(c, "/cpu");
+    encode(c, "/cpu");
+}
+
+criterion_group!(wall_clock, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(support::ThreadCpuTime);
+    targets = cpu
+}
+criterion_main!(wall_clock, cpu_time);

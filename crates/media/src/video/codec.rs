@@ -208,4 +208,32 @@ mod tests {
             Err(VideoError::SizeMismatch { .. })
         ));
     }
+
+    #[test]
+    fn encodes_720p_with_configured_rate() {
+        let settings = EncoderSettings {
+            width: 1280,
+            height: 720,
+            bitrate_bps: 1_500_000,
+            fps: 15.0,
+        };
+        let mut enc = H264Encoder::new(settings).unwrap();
+        assert_eq!(enc.settings(), settings);
+        let frame = test_pattern(1280, 720, Rgb::parse("#336699").unwrap(), "HD").unwrap();
+        let e = enc.encode(&frame).unwrap();
+        assert!(e.keyframe);
+        let mut dec = H264Decoder::new().unwrap();
+        let pic = dec
+            .decode(&crate::h264::join_annex_b(&e.nals))
+            .unwrap()
+            .unwrap();
+        assert_eq!((pic.width(), pic.height()), (1280, 720));
+        let want = Yuv::from_rgb(Rgb::parse("#336699").unwrap());
+        assert!(pic.mean_in(Rect::new(16, 16, 128, 64)).distance(want) <= 3);
+        assert!(H264Encoder::new(EncoderSettings {
+            width: 353,
+            ..settings
+        })
+        .is_err());
+    }
 }

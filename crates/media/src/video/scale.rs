@@ -86,16 +86,34 @@ fn bilinear_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dstride: usi
 }
 
 /// Exact 2:1 reduction, the continuous-presence common case: the bilinear weights are all ½,
-/// so this is the same 2×2 box average, written so the compiler can vectorise it.
+/// so this is the 2×2 box average. It runs four outputs at a time in a `u64` (SWAR): pair sums
+/// of 16-bit lanes never exceed 4·255 + 2, so lanes cannot carry into each other, and the bits
+/// that the final shift moves across lanes are masked off. About twice the speed of the
+/// byte-at-a-time loop, which the compiler does not vectorise (it cannot de-interleave pairs).
 fn halve_plane(src: &[u8], sw: usize, dst: &mut [u8], dstride: usize, r: Rect) {
+    const LOW: u64 = 0x00ff_00ff_00ff_00ff;
     for oy in 0..r.h {
-        let a = &src[2 * oy * sw..][..sw];
-        let b = &src[(2 * oy + 1) * sw..][..sw];
+        let a = &src[2 * oy * sw..][..2 * r.w];
+        let b = &src[(2 * oy + 1) * sw..][..2 * r.w];
         let line = &mut dst[(r.y + oy) * dstride + r.x..][..r.w];
-        for ((o, pa), pb) in line
+        let (a8, a_tail) = a.as_chunks::<8>();
+        let (b8, b_tail) = b.as_chunks::<8>();
+        let (o4, o_tail) = line.as_chunks_mut::<4>();
+        for ((o, pa), pb) in o4.iter_mut().zip(a8).zip(b8) {
+            let (wa, wb) = (u64::from_le_bytes(*pa), u64::from_le_bytes(*pb));
+            let sum = (wa & LOW) + ((wa >> 8) & LOW) + (wb & LOW) + ((wb >> 8) & LOW);
+            let avg = ((sum + 0x0002_0002_0002_0002) >> 2) & LOW;
+            *o = [
+                avg as u8,
+                (avg >> 16) as u8,
+                (avg >> 32) as u8,
+                (avg >> 48) as u8,
+            ];
+        }
+        for ((o, pa), pb) in o_tail
             .iter_mut()
-            .zip(a.chunks_exact(2))
-            .zip(b.chunks_exact(2))
+            .zip(a_tail.chunks_exact(2))
+            .zip(b_tail.chunks_exact(2))
         {
             let sum = u16::from(pa[0]) + u16::from(pa[1]) + u16::from(pb[0]) + u16::from(pb[1]);
             *o = ((sum + 2) >> 2) as u8;
@@ -147,12 +165,24 @@ mod tests {
         scale_plane(&src, 64, 48, &mut fast, 32, r);
         bilinear_plane(&src, 64, 48, &mut general, 32, r);
         assert_eq!(fast, general);
+        // A width that is not a multiple of four exercises the scalar tail.
+        let mut fast = vec![0u8; 30 * 24];
+        let mut general = vec![0u8; 30 * 24];
+        let r = Rect::new(0, 0, 30, 24);
+        scale_plane(&src[..60 * 48], 60, 48, &mut fast, 30, r);
+        bilinear_plane(&src[..60 * 48], 60, 48, &mut general, 30, r);
+        assert_eq!(fast, general);
         let mut copy = vec![0u8; 64 * 48];
         scale_plane(&src, 64, 48, &mut copy, 64, Rect::new(0, 0, 64, 48));
         let mut general = vec![0u8; 64 * 48];
         bilinear_plane(&src, 64, 48, &mut general, 64, Rect::new(0, 0, 64, 48));
         assert_eq!(copy, src);
         assert_eq!(general, src);
+        // Saturated input cannot carry between SWAR lanes.
+        let white = vec![255u8; 16 * 4];
+        let mut out = vec![0u8; 8 * 2];
+        halve_plane(&white, 16, &mut out, 8, Rect::new(0, 0, 8, 2));
+        assert!(out.iter().all(|&p| p == 255));
     }
 
     #[test]
