@@ -1,0 +1,481 @@
+//! Finds the H.323 signalling in a stream of packets: keeps one [`Reassembler`] and TPKT
+//! deframer per TCP direction, decides per connection whether it carries call signalling or
+//! H.245, decodes RAS datagrams, and turns each message into a ladder [`Message`].
+//!
+//! How a TCP connection is recognised:
+//! - call signalling: port 1720 or 1721 on either side, or any TPKT frame holding a Q.931 message
+//!   (discriminator 0x08) with an H.225.0 user-user element (discriminator 0x05) that decodes;
+//! - H.245: an endpoint some H.225.0 message announced in `h245Address`, or any TPKT frame that
+//!   decodes completely as a `MultimediaSystemControlMessage`.
+//!
+//! A UDP datagram is RAS when a port is 1718/1719 or when it decodes completely as a
+//! `RasMessage`. On a connection or port known to be H.323, frames that do not decode are listed
+//! as `malformed`; elsewhere undecodable traffic is not H.323 and is left out.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+
+use super::h225::{decode_ras, decode_user_information, describe_cs, describe_ras};
+use super::h245;
+use super::interim::{Deframer, Q931};
+use super::model::{Message, Protocol};
+use super::packet::{Packet, Transport};
+use super::tcp::{Delivery, Reassembler};
+
+/// What a conversation turned out to carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Nothing recognised yet.
+    Unknown,
+    /// H.225.0 call signalling.
+    CallSignalling,
+    /// H.245 on its own connection.
+    H245,
+    /// H.225.0 RAS.
+    Ras,
+}
+
+/// A TCP connection or a UDP address pair, as the ladder's headers describe it.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// TCP (true) or UDP.
+    pub tcp: bool,
+    /// The endpoint that sent first.
+    pub a: SocketAddr,
+    /// The other endpoint.
+    pub b: SocketAddr,
+    /// What it carries.
+    pub kind: Kind,
+    /// The frame whose h245Address announced this H.245 connection.
+    pub announced_in: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+struct Direction {
+    tcp: Reassembler,
+    tpkt: Deframer,
+    /// True once the stream is known to be at a TPKT frame boundary.
+    synced: bool,
+    /// Frame and time of the last segment seen, for messages completed at end of capture.
+    last: (u64, i64),
+}
+
+#[derive(Debug)]
+struct Connection {
+    conversation: usize,
+    dirs: [Direction; 2],
+}
+
+/// Everything a frame's handling may change besides the connection it belongs to.
+#[derive(Debug, Default)]
+struct Shared {
+    conversations: Vec<Conversation>,
+    /// Endpoints announced in h245Address, with the announcing frame.
+    announced: HashMap<SocketAddr, u64>,
+    /// The same by port alone: captures sanitised by rewriting addresses, and NAT, change the
+    /// IP in the packet headers but not the one inside H.225.0.
+    announced_ports: HashMap<u16, u64>,
+    out: Vec<Message>,
+}
+
+/// The packet-to-ladder decoder. Feed packets in capture order, then call [`Dissector::finish`].
+#[derive(Debug, Default)]
+pub struct Dissector {
+    tcp: HashMap<(SocketAddr, SocketAddr), Connection>,
+    udp: HashMap<(SocketAddr, SocketAddr), usize>,
+    ras_ports_seen: HashSet<(SocketAddr, SocketAddr)>,
+    shared: Shared,
+}
+
+fn ordered(a: SocketAddr, b: SocketAddr) -> ((SocketAddr, SocketAddr), usize) {
+    if a <= b {
+        ((a, b), 0)
+    } else {
+        ((b, a), 1)
+    }
+}
+
+fn is_port(p: &Packet<'_>, ports: &[u16]) -> bool {
+    ports.contains(&p.src.port()) || ports.contains(&p.dst.port())
+}
+
+impl Dissector {
+    /// A decoder that has seen nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Handles one packet of frame `frame` captured at `time_ns`.
+    pub fn packet(&mut self, frame: u64, time_ns: i64, p: &Packet<'_>) {
+        match p.transport {
+            Transport::Tcp {
+                seq, syn, payload, ..
+            } => self.tcp_segment(frame, time_ns, p, seq, syn, payload),
+            Transport::Udp { payload } => self.udp_datagram(frame, time_ns, p, payload),
+        }
+    }
+
+    fn tcp_segment(
+        &mut self,
+        frame: u64,
+        time_ns: i64,
+        p: &Packet<'_>,
+        seq: u32,
+        syn: bool,
+        payload: &[u8],
+    ) {
+        let (key, idx) = ordered(p.src, p.dst);
+        let shared = &mut self.shared;
+        let conn = self.tcp.entry(key).or_insert_with(|| {
+            let kind = if is_port(p, &[1720, 1721]) {
+                Kind::CallSignalling
+            } else {
+                Kind::Unknown
+            };
+            shared.conversations.push(Conversation {
+                tcp: true,
+                a: p.src,
+                b: p.dst,
+                kind,
+                announced_in: None,
+            });
+            Connection {
+                conversation: shared.conversations.len() - 1,
+                dirs: Default::default(),
+            }
+        });
+        let conv = conn.conversation;
+        let dir = &mut conn.dirs[idx];
+        dir.last = (frame, time_ns);
+        for d in dir.tcp.push(seq, syn, payload) {
+            let ctx = Ctx {
+                frame,
+                time_ns,
+                src: p.src,
+                dst: p.dst,
+                conversation: conv,
+            };
+            shared.delivery(dir, &ctx, d);
+        }
+    }
+
+    fn udp_datagram(&mut self, frame: u64, time_ns: i64, p: &Packet<'_>, payload: &[u8]) {
+        let (key, _) = ordered(p.src, p.dst);
+        let standard = is_port(p, &[1718, 1719]);
+        let known = standard || self.ras_ports_seen.contains(&key);
+        let decoded = decode_ras(payload, !known);
+        if decoded.is_err() && !known {
+            return;
+        }
+        self.ras_ports_seen.insert(key);
+        let shared = &mut self.shared;
+        let conversation = *self.udp.entry(key).or_insert_with(|| {
+            shared.conversations.push(Conversation {
+                tcp: false,
+                a: p.src,
+                b: p.dst,
+                kind: Kind::Ras,
+                announced_in: None,
+            });
+            shared.conversations.len() - 1
+        });
+        let mut m = Message::new(
+            frame,
+            time_ns,
+            p.src,
+            p.dst,
+            false,
+            Protocol::Ras,
+            conversation,
+        );
+        match decoded {
+            Ok(ras) => describe_ras(&mut m, &ras),
+            Err(e) => m = m.malformed(e),
+        }
+        shared.out.push(m);
+    }
+
+    /// Ends the capture: decodes data stranded behind lost segments and lists TPKT frames the
+    /// capture cut off. Returns the ladder in capture order and the conversations it refers to.
+    pub fn finish(mut self) -> (Vec<Message>, Vec<Conversation>) {
+        let mut keys: Vec<_> = self.tcp.keys().copied().collect();
+        keys.sort();
+        for key in keys {
+            let Some(conn) = self.tcp.get_mut(&key) else {
+                continue;
+            };
+            let conv = conn.conversation;
+            for (idx, dir) in conn.dirs.iter_mut().enumerate() {
+                let (src, dst) = if idx == 0 { key } else { (key.1, key.0) };
+                let ctx = Ctx {
+                    frame: dir.last.0,
+                    time_ns: dir.last.1,
+                    src,
+                    dst,
+                    conversation: conv,
+                };
+                for d in dir.tcp.flush() {
+                    self.shared.delivery(dir, &ctx, d);
+                }
+                self.shared.cut_off(dir, &ctx);
+            }
+        }
+        let mut out = self.shared.out;
+        // Stranded data is attributed to the last frame of its direction: keep the ladder in
+        // frame order (stable, so messages of one frame keep their order).
+        out.sort_by_key(|m| m.frame);
+        (out, self.shared.conversations)
+    }
+}
+
+/// Where a TPKT frame came from.
+struct Ctx {
+    frame: u64,
+    time_ns: i64,
+    src: SocketAddr,
+    dst: SocketAddr,
+    conversation: usize,
+}
+
+impl Ctx {
+    fn message(&self, protocol: Protocol) -> Message {
+        Message::new(
+            self.frame,
+            self.time_ns,
+            self.src,
+            self.dst,
+            true,
+            protocol,
+            self.conversation,
+        )
+    }
+}
+
+impl Shared {
+    fn kind(&self, conv: usize) -> Kind {
+        self.conversations[conv].kind
+    }
+
+    fn set_kind(&mut self, conv: usize, kind: Kind) {
+        let c = &mut self.conversations[conv];
+        if c.kind == Kind::Unknown {
+            c.kind = kind;
+        }
+    }
+
+    fn delivery(&mut self, dir: &mut Direction, ctx: &Ctx, d: Delivery) {
+        match d {
+            Delivery::Restart | Delivery::Gap(_) => {
+                if let Delivery::Gap(n) = d {
+                    if dir.synced
+                        && dir.tpkt.buffered() > 0
+                        && self.kind(ctx.conversation) != Kind::Unknown
+                    {
+                        let m = self.lost_frame(
+                            ctx,
+                            format!(
+                                "{} bytes of a TPKT frame, then {n} bytes missing from the capture",
+                                dir.tpkt.buffered()
+                            ),
+                        );
+                        self.out.push(m);
+                    }
+                }
+                dir.tpkt.reset();
+                dir.synced = false;
+            }
+            Delivery::Data(bytes) => self.stream_bytes(dir, ctx, &bytes),
+        }
+    }
+
+    fn lost_frame(&self, ctx: &Ctx, why: String) -> Message {
+        let protocol = match self.kind(ctx.conversation) {
+            Kind::H245 => Protocol::H245,
+            _ => Protocol::H225,
+        };
+        ctx.message(protocol).malformed(why)
+    }
+
+    fn cut_off(&mut self, dir: &mut Direction, ctx: &Ctx) {
+        if dir.synced && dir.tpkt.buffered() > 0 && self.kind(ctx.conversation) != Kind::Unknown {
+            let why = match dir.tpkt.frame_len() {
+                Some(len) => format!(
+                    "capture ends inside a TPKT frame: {} of {len} bytes",
+                    dir.tpkt.buffered()
+                ),
+                None => format!(
+                    "capture ends inside a TPKT header ({} bytes)",
+                    dir.tpkt.buffered()
+                ),
+            };
+            let m = self.lost_frame(ctx, why);
+            self.out.push(m);
+        }
+        dir.tpkt.reset();
+    }
+
+    fn stream_bytes(&mut self, dir: &mut Direction, ctx: &Ctx, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if !dir.synced {
+            // Only a segment starting with a TPKT header can (re)start framing; the stream may
+            // have begun before the capture did.
+            if bytes[0] != 3 || bytes.get(1).is_some_and(|b| *b != 0) {
+                return;
+            }
+            dir.synced = true;
+        }
+        dir.tpkt.push(bytes);
+        while let Some(frame) = dir.tpkt.pop() {
+            match frame {
+                Ok(payload) => self.tpkt_payload(ctx, &payload),
+                Err(e) => {
+                    if self.kind(ctx.conversation) != Kind::Unknown {
+                        let m = self.lost_frame(ctx, format!("TPKT framing lost: {e}"));
+                        self.out.push(m);
+                    }
+                    dir.tpkt.reset();
+                    dir.synced = false;
+                    break;
+                }
+            }
+        }
+    }
+
+    fn tpkt_payload(&mut self, ctx: &Ctx, payload: &[u8]) {
+        let conv = ctx.conversation;
+        if self.kind(conv) == Kind::Unknown {
+            let announced = [ctx.src, ctx.dst]
+                .iter()
+                .find_map(|a| self.announced.get(a).copied())
+                .or_else(|| {
+                    [ctx.src.port(), ctx.dst.port()]
+                        .iter()
+                        .find_map(|p| self.announced_ports.get(p).copied())
+                });
+            if let Some(f) = announced {
+                self.set_kind(conv, Kind::H245);
+                self.conversations[conv].announced_in = Some(f);
+            }
+        }
+        match self.kind(conv) {
+            Kind::H245 => {
+                let mut m = ctx.message(Protocol::H245);
+                match h245::decode(payload) {
+                    Ok(msg) => h245::describe(&mut m, &msg),
+                    Err(e) => m = m.malformed(e),
+                }
+                self.out.push(m);
+            }
+            kind => {
+                let q931 = Q931::parse(payload);
+                let with_uu = match &q931 {
+                    Ok(q) if q.discriminator == 0x08 => q.user_user().filter(|(pd, _)| *pd == 5),
+                    _ => None,
+                };
+                if let (Ok(q), Some((_, uu))) = (&q931, with_uu) {
+                    match decode_user_information(uu) {
+                        Ok(ui) => {
+                            self.set_kind(conv, Kind::CallSignalling);
+                            self.call_signalling(ctx, q, &ui);
+                            return;
+                        }
+                        Err(e)
+                            if kind == Kind::CallSignalling || h245::decode(payload).is_err() =>
+                        {
+                            let mut m = ctx.message(Protocol::H225);
+                            q931_fields(&mut m, q);
+                            self.out.push(m.malformed(e));
+                            return;
+                        }
+                        Err(_) => {} // an H.245 message that happens to parse as Q.931
+                    }
+                }
+                if let Ok(msg) = h245::decode(payload) {
+                    if kind == Kind::Unknown {
+                        self.set_kind(conv, Kind::H245);
+                    }
+                    let mut m = ctx.message(Protocol::H245);
+                    h245::describe(&mut m, &msg);
+                    self.out.push(m);
+                    return;
+                }
+                let m = match (&q931, kind) {
+                    (Ok(q), Kind::CallSignalling) if q.discriminator == 0x08 => {
+                        // Q.931 without an H.225.0 user-user element.
+                        let mut m = ctx.message(Protocol::Q931);
+                        q931_fields(&mut m, q);
+                        m.message = q.message_type_name().unwrap_or("unknown").into();
+                        m.error = Some("no H.225.0 user-user information element".into());
+                        m
+                    }
+                    (Ok(q), Kind::CallSignalling) => {
+                        let mut m = ctx.message(Protocol::Q931);
+                        m.message = "unknown".into();
+                        m.error = Some(format!(
+                            "protocol discriminator 0x{:02x} is not Q.931",
+                            q.discriminator
+                        ));
+                        m
+                    }
+                    (Err(e), Kind::CallSignalling) => {
+                        ctx.message(Protocol::H225).malformed(e.to_string())
+                    }
+                    _ => {
+                        let mut m = ctx.message(Protocol::Tpkt);
+                        m.message = "unknown".into();
+                        m.error = Some(format!(
+                            "{}-byte TPKT payload is neither H.225.0 nor H.245",
+                            payload.len()
+                        ));
+                        m
+                    }
+                };
+                self.out.push(m);
+            }
+        }
+    }
+
+    fn call_signalling(
+        &mut self,
+        ctx: &Ctx,
+        q: &Q931<'_>,
+        ui: &h323::asn::h225::H323UserInformation,
+    ) {
+        let mut m = ctx.message(Protocol::H225);
+        q931_fields(&mut m, q);
+        let extras = describe_cs(&mut m, ui);
+        if let Some(a) = extras.h245_address {
+            self.announced.entry(a).or_insert(ctx.frame);
+            self.announced_ports.entry(a.port()).or_insert(ctx.frame);
+        }
+        self.out.push(m);
+        for bytes in extras.h245_control {
+            let mut t = ctx.message(Protocol::H245);
+            t.tunnelled = true;
+            match h245::decode(&bytes) {
+                Ok(msg) => h245::describe(&mut t, &msg),
+                Err(e) => t = t.malformed(e),
+            }
+            self.out.push(t);
+        }
+    }
+}
+
+fn q931_fields(m: &mut Message, q: &Q931<'_>) {
+    m.q931 = Some(
+        q.message_type_name()
+            .map_or_else(|| format!("0x{:02x}", q.message_type), str::to_owned),
+    );
+    m.called = q.called_party_number().filter(|s| !s.is_empty());
+    m.calling = q.calling_party_number().filter(|s| !s.is_empty());
+    m.cause = q.cause();
+    // Some endpoints NUL-terminate the Display text, some send it empty.
+    if let Some(d) = q.display() {
+        let d = d.trim_end_matches(['\0', '.']).to_string();
+        if !d.is_empty() {
+            m.detail("display", d);
+        }
+    }
+}
