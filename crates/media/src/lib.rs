@@ -5,14 +5,15 @@
 //!
 //! ```no_run
 //! use media::rtp::RtpPacket;
-//! use media::jitter::{JitterBuffer, JitterConfig, Playout};
+//! use media::jitter::{JitterBuffer, JitterConfig, Packet, Playout};
 //! use std::time::Instant;
 //!
 //! let mut jb = JitterBuffer::new(JitterConfig::audio_8k_20ms());
 //! # let datagram: &[u8] = &[];
 //! let now = Instant::now();
 //! if let Ok(p) = RtpPacket::parse(datagram) {
-//!     jb.push(now, p.sequence, p.timestamp, p.marker, p.payload.to_vec());
+//!     let packet = Packet { sequence: p.sequence, timestamp: p.timestamp, marker: p.marker, payload: p.payload.to_vec() };
+//!     jb.push(now, packet);
 //! }
 //! // every 20 ms:
 //! match jb.pop(now) {
@@ -35,3 +36,4 @@ pub mod rtcp;
 pub mod rtp;
 pub mod stats;
 pub mod tone;
+pub mod video;

@@ -36,7 +36,7 @@ impl Bye {
                 .map_err(|_| RtcpBuildError::TextTooLong(reason.len()))?;
             out.push(len);
             out.extend_from_slice(reason);
-            while (out.len() - start) % 4 != 0 {
+            while !(out.len() - start).is_multiple_of(4) {
                 out.push(0);
             }
         }

@@ -90,7 +90,7 @@ impl Sdes {
             }
             // Null item, then zeros up to the next 32-bit boundary.
             out.push(0);
-            while (out.len() - start) % 4 != 0 {
+            while !(out.len() - start).is_multiple_of(4) {
                 out.push(0);
             }
         }
