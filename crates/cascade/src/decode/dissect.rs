@@ -410,14 +410,11 @@ impl Shared {
                         m.error = Some("no H.225.0 user-user information element".into());
                         m
                     }
-                    (Ok(q), Kind::CallSignalling) => {
-                        let mut m = ctx.message(Protocol::Q931);
-                        m.message = "unknown".into();
-                        m.error = Some(format!(
-                            "protocol discriminator 0x{:02x} is not Q.931",
-                            q.discriminator
-                        ));
-                        m
+                    (_, Kind::CallSignalling) if payload.first() != Some(&0x08) => {
+                        ctx.message(Protocol::H225).malformed(format!(
+                            "TPKT payload is not Q.931 (protocol discriminator 0x{:02x})",
+                            payload.first().copied().unwrap_or(0)
+                        ))
                     }
                     (Err(e), Kind::CallSignalling) => {
                         ctx.message(Protocol::H225).malformed(e.to_string())

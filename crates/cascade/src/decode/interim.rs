@@ -385,7 +385,8 @@ mod tests {
     #[test]
     fn choice_names_are_the_asn1_identifiers() {
         use h323::asn::h225::AliasAddress;
-        let a = AliasAddress::h323_ID(rasn::types::BmpString::try_from("x").unwrap());
+        // BMPString from UTF-16BE octets.
+        let a = AliasAddress::h323_ID(rasn::types::BmpString::try_from(&[0u8, b'x'][..]).unwrap());
         assert_eq!(choice_name(&a), "h323-ID");
         let d = AliasAddress::dialledDigits(rasn::types::Ia5String::try_from("1").unwrap());
         assert_eq!(choice_name(&d), "dialledDigits");

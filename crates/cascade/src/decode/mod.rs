@@ -61,7 +61,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             None
         }
         Err(e @ CaptureError::Corrupt { frames, .. }) if frames > 0 => Some(e),
-        Err(e) => return Err(e).context("cascade decode"),
+        Err(e) => return Err(e.into()),
     };
     let (msgs, convs) = dissector.finish();
     let stdout = std::io::stdout();
@@ -83,7 +83,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         other => other.context("writing the ladder")?,
     }
     match damage {
-        Some(e) => Err(e).context("cascade decode (messages before the damage were printed)"),
+        Some(e) => Err(e).context("the messages before the damage were printed"),
         None => Ok(()),
     }
 }

@@ -70,7 +70,7 @@ impl Reassembler {
             }
         };
         let ahead = seq.wrapping_sub(next);
-        if ahead >= MAX_JUMP && ahead <= u32::MAX - MAX_JUMP {
+        if (MAX_JUMP..=u32::MAX - MAX_JUMP).contains(&ahead) {
             out.push(Delivery::Restart);
             *self = Self {
                 next: Some(seq),
