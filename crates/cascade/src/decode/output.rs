@@ -22,7 +22,6 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use super::dissect::{Conversation, Kind};
-use super::interim::q850_cause_name;
 use super::model::Message;
 
 /// Writes one JSON object per line.
@@ -294,6 +293,12 @@ pub fn utc(ns: i64) -> String {
         sod / 60 % 60,
         sod % 60
     )
+}
+
+/// The Q.850 name of a cause value, when Q.850 names it.
+fn q850_cause_name(v: u8) -> Option<&'static str> {
+    let name = h323::q931::CauseValue::from_code(v).name();
+    (name != "unknown").then_some(name)
 }
 
 #[cfg(test)]
