@@ -30,7 +30,10 @@ use output::Totals;
 pub struct Args {
     /// Capture file: pcap or pcapng, optionally gzip-compressed.
     pub file: PathBuf,
-    /// Print one JSON object per line and per message instead of the ladder.
+    /// Print one JSON object per line and per message instead of the ladder. Keys: time
+    /// (seconds since the first frame), utc, frame, src, dst (ip:port, IPv6 as [addr]:port),
+    /// transport, protocol (h225/ras/h245, or q931/tpkt), message (the ASN.1 choice name, or
+    /// malformed/unknown with error), tunnelled, q931, called, calling, cause, then key fields.
     #[arg(long)]
     pub json: bool,
 }

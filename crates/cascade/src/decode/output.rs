@@ -204,6 +204,8 @@ fn label(m: &Message) -> String {
     }
 }
 
+/// The ladder's key fields. JSON carries every detail; the ladder folds numbers and aliases
+/// together, leaves out what is the common default, and quotes text with spaces.
 fn details(m: &Message) -> String {
     let mut parts: Vec<String> = Vec::new();
     if m.tunnelled {
@@ -215,11 +217,18 @@ fn details(m: &Message) -> String {
             parts.push(format!("q931={}", q.replace(' ', "_")));
         }
     }
-    if let Some(c) = &m.calling {
-        parts.push(format!("calling={c}"));
-    }
-    if let Some(c) = &m.called {
-        parts.push(format!("called={c}"));
+    let detail = |key: &str| m.details.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+    for (label, number, alias) in [
+        ("calling", &m.calling, "callingAlias"),
+        ("called", &m.called, "calledAlias"),
+    ] {
+        let mut who: Vec<String> = number.iter().cloned().collect();
+        if let Some(Value::Array(a)) = detail(alias) {
+            who.extend(a.iter().map(plain));
+        }
+        if !who.is_empty() {
+            parts.push(format!("{label}={}", quoted(&who.join(","))));
+        }
     }
     if let Some(c) = m.cause {
         match q850_cause_name(c) {
@@ -229,6 +238,10 @@ fn details(m: &Message) -> String {
     }
     for (k, v) in &m.details {
         let shown = match (*k, v) {
+            ("callingAlias" | "calledAlias" | "h245Control" | "sessionID" | "descriptors", _) => {
+                continue
+            }
+            ("conferenceGoal", Value::String(g)) if g == "create" => continue,
             ("h245Tunnelling", Value::Bool(b)) => format!("tunnelling={}", yes_no(*b)),
             ("fastStart", Value::Array(a)) => {
                 let codecs: Vec<String> = a.iter().map(plain).collect();
@@ -238,7 +251,7 @@ fn details(m: &Message) -> String {
                     format!("fastStart={} [{}]", a.len(), codecs.join(" "))
                 }
             }
-            (k, v) => format!("{k}={}", plain(v)),
+            (k, v) => format!("{k}={}", quoted(&plain(v))),
         };
         parts.push(shown);
     }
@@ -246,6 +259,14 @@ fn details(m: &Message) -> String {
         parts.push(format!("error: {e}"));
     }
     parts.join(" ")
+}
+
+fn quoted(s: &str) -> String {
+    if s.is_empty() || s.contains(' ') {
+        format!("{s:?}")
+    } else {
+        s.to_string()
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {
