@@ -90,6 +90,18 @@ pub fn ladder(
             "-".into()
         }
     )?;
+    let time_w = msgs
+        .iter()
+        .map(|m| format!("{:.6}", seconds(m.time_ns - t0)).len())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    let frame_w = msgs
+        .iter()
+        .map(|m| m.frame.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let src_w = msgs
         .iter()
         .map(|m| m.src.to_string().len())
@@ -134,7 +146,7 @@ pub fn ladder(
         };
         writeln!(
             out,
-            "{:>11.6} {:>6}  {conv}{:>src_w$} → {:<dst_w$}  {:<4}  {:<msg_w$}  {}",
+            "{:>time_w$.6} {:>frame_w$}  {conv}{:>src_w$} → {:<dst_w$}  {:<4}  {:<msg_w$}  {}",
             seconds(m.time_ns - t0),
             m.frame,
             m.src.to_string(),
