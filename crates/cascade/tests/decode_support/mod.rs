@@ -77,7 +77,7 @@ pub fn tshark_available(test: &str) -> bool {
 }
 
 /// One message as tshark names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TsharkMessage {
     /// Frame number.
     pub frame: u64,
@@ -88,6 +88,12 @@ pub struct TsharkMessage {
     pub message: Option<String>,
     /// tshark marked the frame malformed.
     pub malformed: bool,
+    /// `frame.time_relative`, in seconds.
+    pub time: f64,
+    /// Sender as `ip:port` (`[ip]:port` for IPv6).
+    pub src: String,
+    /// Receiver likewise.
+    pub dst: String,
 }
 
 /// The `-d tcp.port==N,h245` hints SOURCES.md gives for `file` (from the bullet naming it).
@@ -151,6 +157,26 @@ pub fn tshark_messages(file: &Path, h245_ports: &[u16]) -> Vec<TsharkMessage> {
         let malformed = packet
             .descendants()
             .any(|n| n.attribute("name") == Some("_ws.malformed"));
+        let field = |name: &str| {
+            packet
+                .descendants()
+                .find(|n| n.attribute("name") == Some(name))
+                .and_then(|n| n.attribute("show"))
+                .map(str::to_owned)
+        };
+        let time = field("frame.time_relative")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(f64::NAN);
+        let endpoint = |ip4: &str, ip6: &str, tcp: &str, udp: &str| {
+            let port = field(tcp).or_else(|| field(udp)).unwrap_or_default();
+            match (field(ip4), field(ip6)) {
+                (Some(ip), _) => format!("{ip}:{port}"),
+                (None, Some(ip)) => format!("[{ip}]:{port}"),
+                _ => String::new(),
+            }
+        };
+        let src = endpoint("ip.src", "ipv6.src", "tcp.srcport", "udp.srcport");
+        let dst = endpoint("ip.dst", "ipv6.dst", "tcp.dstport", "udp.dstport");
         for proto in packet.descendants().filter(|n| n.has_tag_name("proto")) {
             let which = match proto.attribute("name") {
                 Some("h225") => &["h225.h323_message_body", "h225.RasMessage"][..],
@@ -184,6 +210,9 @@ pub fn tshark_messages(file: &Path, h245_ports: &[u16]) -> Vec<TsharkMessage> {
                 protocol: protocol.into(),
                 message,
                 malformed,
+                time,
+                src: src.clone(),
+                dst: dst.clone(),
             });
         }
     }
