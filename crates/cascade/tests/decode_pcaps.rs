@@ -1,7 +1,8 @@
 //! `cascade decode --json` on every real capture in `shared/pcaps`, judged by tshark: every
 //! H.225.0, RAS and H.245 message tshark finds (with the `-d` hints SOURCES.md gives for
 //! separate H.245 connections) must appear in our output, in the same order, in the same frame,
-//! with the same protocol and ASN.1 choice name. We may list more (H.245 on connections tshark
+//! with the same protocol and ASN.1 choice name, and with tshark's `frame.time_relative` as
+//! `time` and its addresses and ports as `src`/`dst`. We may list more (H.245 on connections tshark
 //! was not told about, malformed frames).
 //!
 //! Frames tshark marks malformed are compared on what can be compared: we must list a message of

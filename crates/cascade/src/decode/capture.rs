@@ -18,11 +18,12 @@ use pcap_parser::{Linktype, PcapBlockOwned, PcapError};
 #[non_exhaustive]
 pub enum CaptureError {
     /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The capture file.
         path: PathBuf,
         /// What the operating system said.
+        #[source]
         source: std::io::Error,
     },
     /// The file is empty.

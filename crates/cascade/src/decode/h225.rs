@@ -13,19 +13,19 @@ use serde_json::Value;
 
 use super::h245::fast_start_entry;
 use super::interim::choice_name;
-use super::model::Message;
+use super::model::{per_error, Message};
 
 /// Decodes an H.323-UserInformation (the user-user element after its protocol discriminator).
 pub fn decode_user_information(bytes: &[u8]) -> Result<H323UserInformation, String> {
     rasn::aper::decode::<H323UserInformation>(bytes)
-        .map_err(|e| format!("H.225.0 H323-UserInformation: {e}"))
+        .map_err(|e| per_error("H.225.0 H323-UserInformation", &e))
 }
 
 /// Decodes a RAS datagram; with `strict`, trailing bytes make it fail (the heuristic for UDP
 /// ports other than 1718/1719).
 pub fn decode_ras(bytes: &[u8], strict: bool) -> Result<RasMessage, String> {
     let (msg, rest) = rasn::aper::decode_with_remainder::<RasMessage>(bytes)
-        .map_err(|e| format!("H.225.0 RasMessage: {e}"))?;
+        .map_err(|e| per_error("H.225.0 RasMessage", &e))?;
     if strict && !rest.is_empty() {
         return Err(format!(
             "H.225.0 RasMessage: {} bytes left over",

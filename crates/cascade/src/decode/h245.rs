@@ -12,12 +12,12 @@ use h323::asn::h245::{
 use serde_json::Value;
 
 use super::interim::choice_name;
-use super::model::{Message, Protocol};
+use super::model::{per_error, Message, Protocol};
 
 /// Decodes `bytes` as a whole H.245 message; trailing bytes make it fail.
 pub fn decode(bytes: &[u8]) -> Result<MultimediaSystemControlMessage, String> {
     let (msg, rest) = rasn::aper::decode_with_remainder::<MultimediaSystemControlMessage>(bytes)
-        .map_err(|e| format!("H.245 MultimediaSystemControlMessage: {e}"))?;
+        .map_err(|e| per_error("H.245 MultimediaSystemControlMessage", &e))?;
     if !rest.is_empty() {
         return Err(format!(
             "H.245 MultimediaSystemControlMessage: {} bytes left over after {} decoded",

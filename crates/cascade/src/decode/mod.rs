@@ -30,7 +30,10 @@ use output::Totals;
 pub struct Args {
     /// Capture file: pcap or pcapng, optionally gzip-compressed.
     pub file: PathBuf,
-    /// Print one JSON object per line and per message instead of the ladder.
+    /// Print one JSON object per line and per message instead of the ladder. Keys: time
+    /// (seconds since the first frame), utc, frame, src, dst (ip:port, IPv6 as [addr]:port),
+    /// transport, protocol (h225/ras/h245, or q931/tpkt), message (the ASN.1 choice name, or
+    /// malformed/unknown with error), tunnelled, q931, called, calling, cause, then key fields.
     #[arg(long)]
     pub json: bool,
 }
@@ -61,7 +64,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             None
         }
         Err(e @ CaptureError::Corrupt { frames, .. }) if frames > 0 => Some(e),
-        Err(e) => return Err(e).context("cascade decode"),
+        Err(e) => return Err(e.into()),
     };
     let (msgs, convs) = dissector.finish();
     let stdout = std::io::stdout();
@@ -83,7 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         other => other.context("writing the ladder")?,
     }
     match damage {
-        Some(e) => Err(e).context("cascade decode (messages before the damage were printed)"),
+        Some(e) => Err(e).context("the messages before the damage were printed"),
         None => Ok(()),
     }
 }

@@ -113,3 +113,13 @@ impl Message {
         self.details.push((key, value.into()));
     }
 }
+
+/// A PER decode error as one readable line: the ASN.1 type, then rasn's field path and reason
+/// without its repeated codec suffixes.
+pub fn per_error(type_name: &str, e: &impl std::fmt::Display) -> String {
+    let text = e
+        .to_string()
+        .replace(" (Codec: APER)", "")
+        .replace(" (Codec: BER)", "");
+    format!("{type_name}: {text}")
+}

@@ -22,7 +22,6 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use super::dissect::{Conversation, Kind};
-use super::interim::q850_cause_name;
 use super::model::Message;
 
 /// Writes one JSON object per line.
@@ -91,6 +90,18 @@ pub fn ladder(
             "-".into()
         }
     )?;
+    let time_w = msgs
+        .iter()
+        .map(|m| format!("{:.6}", seconds(m.time_ns - t0)).len())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    let frame_w = msgs
+        .iter()
+        .map(|m| m.frame.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let src_w = msgs
         .iter()
         .map(|m| m.src.to_string().len())
@@ -135,7 +146,7 @@ pub fn ladder(
         };
         writeln!(
             out,
-            "{:>11.6} {:>6}  {conv}{:>src_w$} → {:<dst_w$}  {:<4}  {:<msg_w$}  {}",
+            "{:>time_w$.6} {:>frame_w$}  {conv}{:>src_w$} → {:<dst_w$}  {:<4}  {:<msg_w$}  {}",
             seconds(m.time_ns - t0),
             m.frame,
             m.src.to_string(),
@@ -205,6 +216,8 @@ fn label(m: &Message) -> String {
     }
 }
 
+/// The ladder's key fields. JSON carries every detail; the ladder folds numbers and aliases
+/// together, leaves out what is the common default, and quotes text with spaces.
 fn details(m: &Message) -> String {
     let mut parts: Vec<String> = Vec::new();
     if m.tunnelled {
@@ -216,11 +229,18 @@ fn details(m: &Message) -> String {
             parts.push(format!("q931={}", q.replace(' ', "_")));
         }
     }
-    if let Some(c) = &m.calling {
-        parts.push(format!("calling={c}"));
-    }
-    if let Some(c) = &m.called {
-        parts.push(format!("called={c}"));
+    let detail = |key: &str| m.details.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+    for (label, number, alias) in [
+        ("calling", &m.calling, "callingAlias"),
+        ("called", &m.called, "calledAlias"),
+    ] {
+        let mut who: Vec<String> = number.iter().cloned().collect();
+        if let Some(Value::Array(a)) = detail(alias) {
+            who.extend(a.iter().map(plain));
+        }
+        if !who.is_empty() {
+            parts.push(format!("{label}={}", quoted(&who.join(","))));
+        }
     }
     if let Some(c) = m.cause {
         match q850_cause_name(c) {
@@ -230,6 +250,10 @@ fn details(m: &Message) -> String {
     }
     for (k, v) in &m.details {
         let shown = match (*k, v) {
+            ("callingAlias" | "calledAlias" | "h245Control" | "sessionID" | "descriptors", _) => {
+                continue
+            }
+            ("conferenceGoal", Value::String(g)) if g == "create" => continue,
             ("h245Tunnelling", Value::Bool(b)) => format!("tunnelling={}", yes_no(*b)),
             ("fastStart", Value::Array(a)) => {
                 let codecs: Vec<String> = a.iter().map(plain).collect();
@@ -239,7 +263,7 @@ fn details(m: &Message) -> String {
                     format!("fastStart={} [{}]", a.len(), codecs.join(" "))
                 }
             }
-            (k, v) => format!("{k}={}", plain(v)),
+            (k, v) => format!("{k}={}", quoted(&plain(v))),
         };
         parts.push(shown);
     }
@@ -247,6 +271,14 @@ fn details(m: &Message) -> String {
         parts.push(format!("error: {e}"));
     }
     parts.join(" ")
+}
+
+fn quoted(s: &str) -> String {
+    if s.is_empty() || s.contains(' ') {
+        format!("{s:?}")
+    } else {
+        s.to_string()
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -294,6 +326,12 @@ pub fn utc(ns: i64) -> String {
         sod / 60 % 60,
         sod % 60
     )
+}
+
+/// The Q.850 name of a cause value, when Q.850 names it.
+fn q850_cause_name(v: u8) -> Option<&'static str> {
+    let name = h323::q931::CauseValue::from_code(v).name();
+    (name != "unknown").then_some(name)
 }
 
 #[cfg(test)]
