@@ -49,6 +49,7 @@ pub struct NewCall {
 
 /// Query of `GET /v1/calls`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only calls in this state.
     pub state: Option<CallState>,
@@ -147,7 +148,6 @@ async fn delete_call(State(s): State<AppState>, Path(id): Path<String>) -> Resul
         )
         .detail(format!("call {id} has not been answered yet; try again when it is connected"))),
         Err(ReleaseError::Db(e)) => Err(e.into()),
-        Err(e) => Err(Problem::status(StatusCode::INTERNAL_SERVER_ERROR).detail(e.to_string())),
     }
 }
 
@@ -220,7 +220,6 @@ pub fn place_problem(dial: &str, e: PlaceError) -> Problem {
             "Gateway shutting down",
         ),
         PlaceError::Db(e) => e.into(),
-        other => Problem::status(StatusCode::INTERNAL_SERVER_ERROR).detail(other.to_string()),
     }
 }
 

@@ -74,6 +74,5 @@ fn problem(e: RoomError) -> Problem {
         RoomError::Invalid(_) => Problem::new(StatusCode::BAD_REQUEST, &format!("{P}invalid-room"), "Invalid room")
             .detail(e.to_string()),
         RoomError::Db(e) => e.into(),
-        other => Problem::status(StatusCode::INTERNAL_SERVER_ERROR).detail(other.to_string()),
     }
 }

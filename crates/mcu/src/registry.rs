@@ -316,7 +316,7 @@ impl RoomRegistry {
         let (seat, change, created) = {
             let mut st = self.state();
             let decision = admit(
-                |k| st.rooms.get(k).map(|e| occupancy(e)),
+                |k| st.rooms.get(k).map(occupancy),
                 &self.inner.policy,
                 req,
             );
@@ -369,7 +369,13 @@ impl RoomRegistry {
                 connected_at: None,
             };
             let (tx, rx) = mpsc::channel(4);
-            let entry = st.rooms.get_mut(&room).expect("admitted room exists under the lock");
+            let Some(entry) = st.rooms.get_mut(&room) else {
+                // Unreachable: admit() accepted an existing room or we just created it.
+                return Err(Rejection {
+                    q850_cause: service::release::CAUSE_UNALLOCATED_NUMBER,
+                    h225_reason: ReleaseReason::CalledPartyNotRegistered,
+                });
+            };
             entry.participants.insert(
                 id,
                 Live {

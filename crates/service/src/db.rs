@@ -84,7 +84,11 @@ impl Db {
         let mut conn = Connection::open(path)?;
         // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes
         // (only an OS crash can lose the last commits), which is what call records need.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "SQLite refused WAL journal mode");
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;

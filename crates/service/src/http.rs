@@ -21,6 +21,8 @@ use crate::shutdown::Shutdown;
 
 /// Routes `/healthz` (checks `db` with a query when given) and `/metrics`.
 pub fn base_router(db: Option<Db>) -> Router {
+    // Install the recorder now, so metrics recorded before the first scrape are kept.
+    prometheus();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -38,7 +38,6 @@ pub struct Problem {
     pub h225_reason: Option<String>,
     /// Other extension members.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub extensions: Map<String, Value>,
 }
 

@@ -173,7 +173,7 @@ impl Vnet {
 
     /// All conferences.
     pub async fn conferences(&self) -> Result<Vec<Conference>, VnetError> {
-        Ok(self.inner.db.call(store::conferences).await?)
+        Ok(self.inner.db.call(|c| store::conferences(c)).await?)
     }
 
     /// One conference.
