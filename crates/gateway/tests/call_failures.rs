@@ -60,7 +60,7 @@ async fn mcu_refusals_map_to_status_cause_and_reason() {
     let gw = common::start(common::config(dir.path()), fake).await;
 
     let cases = [
-        ("809999", 404, Some(1), Some("calledPartyNotRegistered")),
+        ("809999", 404, Some(1u8), Some("calledPartyNotRegistered")),
         ("801717", 409, Some(17), Some("inConf")),
         ("802121", 403, Some(21), Some("destinationRejection")),
         ("803434", 502, Some(34), None),
