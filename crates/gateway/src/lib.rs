@@ -26,6 +26,7 @@ pub mod config;
 pub mod dialer;
 pub mod dialplan;
 pub mod events;
+pub mod h323;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod server;

@@ -47,13 +47,18 @@ const H245_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// made; everything after that arrives as events.
 pub async fn dial(config: CallConfig, dial: Dial, seed: u64) -> io::Result<CallTask> {
     let stream = TcpStream::connect(dial.address).await?;
+    Ok(call(stream, config, dial, seed))
+}
+
+/// Places the call on a connection the caller already opened (to learn the local address
+/// first, for instance, and bind media on it).
+pub fn call(stream: TcpStream, mut config: CallConfig, dial: Dial, seed: u64) -> CallTask {
     let _ = stream.set_nodelay(true);
-    let mut config = config;
     if config.signalling_address.is_none() {
         config.signalling_address = stream.local_addr().ok();
     }
     let call = Call::outgoing(Instant::now(), config, dial, seed);
-    Ok(spawn(call, stream, None))
+    spawn(call, stream, None)
 }
 
 /// Serves one incoming call signalling connection. `h245_listener` is the listener whose

@@ -9,5 +9,5 @@
 mod driver;
 mod media;
 
-pub use driver::{dial, serve, CallTask, Command};
+pub use driver::{call, dial, serve, CallTask, Command};
 pub use media::MediaSockets;

@@ -23,6 +23,7 @@
 pub mod admission;
 pub mod api;
 pub mod config;
+pub mod h323;
 pub mod registry;
 pub mod room;
 pub mod server;
