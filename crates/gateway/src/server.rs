@@ -33,7 +33,9 @@ impl Server {
         let plan = DialPlan::new(config.dial_plan.clone()).context("invalid dial plan")?;
         let db = Db::open(&config.db_path(), store::MIGRATIONS)
             .with_context(|| format!("cannot open {}", config.db_path().display()))?;
-        let closed = db.call(|c| store::close_interrupted(c, clock::now())).await?;
+        let closed = db
+            .call(|c| store::close_interrupted(c, clock::now()))
+            .await?;
         if closed > 0 {
             tracing::warn!(closed, "closed call records left open by the previous run");
         }
@@ -95,6 +97,10 @@ impl Server {
 }
 
 /// Binds and serves `config` until `shutdown` fires.
-pub async fn run(config: Config, dialer: Arc<dyn Dialer>, shutdown: Shutdown) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    dialer: Arc<dyn Dialer>,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
     Server::bind(config, dialer).await?.serve(shutdown).await
 }

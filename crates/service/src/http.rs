@@ -110,12 +110,24 @@ mod tests {
         metrics::counter!("service_test_total").increment(1);
 
         let client = reqwest::Client::new();
-        let r = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+        let r = client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "ok");
-        let r = client.get(format!("http://{addr}/metrics")).send().await.unwrap();
+        let r = client
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap();
         assert!(r.text().await.unwrap().contains("service_test_total 1"));
-        let r = client.get(format!("http://{addr}/nope")).send().await.unwrap();
+        let r = client
+            .get(format!("http://{addr}/nope"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
         assert_eq!(r.headers()["content-type"], crate::problem::CONTENT_TYPE);
 
