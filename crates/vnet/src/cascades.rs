@@ -312,21 +312,26 @@ impl Vnet {
             return Ok(k);
         }
         let call_id = k.gateway_call_id.clone().unwrap_or_default();
+        // While set, release events for this call are ignored: the operator's reason wins. It
+        // is cleared only after our own record is written, so a late event finds the cascade
+        // already ended and changes nothing.
         self.ending().insert(call_id.clone());
-        let released = self.inner.gateway.release(&call_id).await;
-        self.ending().remove(&call_id);
-        let call = released?;
-        // Re-read: a release by the MCU may have been recorded meanwhile.
-        let current = self.cascade(conference_id, id).await?;
-        if current.state != CascadeState::Cascaded {
-            return Ok(current);
+        let outcome = async {
+            let call = self.inner.gateway.release(&call_id).await?;
+            let current = self.cascade(conference_id, id).await?;
+            if current.state != CascadeState::Cascaded {
+                return Ok(current);
+            }
+            k.state = CascadeState::Ended;
+            k.ended_at = Some(clock::now());
+            k.reason = Some("ended by the operator".into());
+            k.q931_cause = call.as_ref().and_then(|c| c.q931_cause);
+            self.save(&k).await?;
+            Ok(k)
         }
-        k.state = CascadeState::Ended;
-        k.ended_at = Some(clock::now());
-        k.reason = Some("ended by the operator".into());
-        k.q931_cause = call.as_ref().and_then(|c| c.q931_cause);
-        self.save(&k).await?;
-        Ok(k)
+        .await;
+        self.ending().remove(&call_id);
+        outcome
     }
 
     /// Records that a gateway call is over (from the event stream or reconciliation).
