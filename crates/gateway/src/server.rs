@@ -77,7 +77,8 @@ impl Server {
         };
         let app = http::base_router(Some(self.db.clone()))
             .merge(api::router(state))
-            .fallback(http::not_found);
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed);
         let calls = self.calls.clone();
         let stop_calls = self.shutdown_calls.clone();
         let stop_http = http_stop.clone();

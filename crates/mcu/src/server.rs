@@ -93,7 +93,8 @@ impl Server {
         let http_stop = Shutdown::new();
         let app = http::base_router(Some(self.db.clone()))
             .merge(api::router(self.rooms.clone()))
-            .fallback(http::not_found);
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed);
         let ctx = SignallingContext {
             listener: self.h323,
             rooms: self.rooms.clone(),

@@ -59,7 +59,8 @@ impl Server {
     pub async fn serve(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let app = http::base_router(Some(self.vnet.db().clone()))
             .merge(api::router(self.vnet.clone()))
-            .fallback(http::not_found);
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed);
         let follower = tokio::spawn(follow_gateway(self.vnet.clone(), shutdown.clone()));
         tracing::info!(addr = %self.http_addr(), "VN server listening");
         let served = http::serve(self.listener, app, shutdown).await;
