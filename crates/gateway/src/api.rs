@@ -60,7 +60,10 @@ pub struct ListQuery {
 /// The OpenAPI description served at `/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "cascade gateway", description = "HTTP to H.323 gateway: places calls into MCU conferences."),
+    info(
+        title = "cascade gateway",
+        description = "HTTP to H.323 gateway: places calls into MCU conferences."
+    ),
     paths(create_call, list_calls, get_call, delete_call, events),
     components(schemas(NewCall, CallRecord, CallEvent, Problem))
 )]
@@ -122,7 +125,10 @@ async fn list_calls(
     get, path = "/v1/calls/{id}", params(("id" = String, Path, description = "Call id")),
     responses((status = 200, body = CallRecord), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
-async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<CallRecord>, Problem> {
+async fn get_call(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CallRecord>, Problem> {
     let id = call_id(&id)?;
     s.calls.get(id).await?.map(Json).ok_or_else(|| no_call(id))
 }
@@ -136,7 +142,10 @@ async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> Result<J
         (status = 409, description = "Still dialing", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn delete_call(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<CallRecord>, Problem> {
+async fn delete_call(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CallRecord>, Problem> {
     let id = call_id(&id)?;
     match s.calls.release(id).await {
         Ok(r) => Ok(Json(r)),
@@ -146,7 +155,9 @@ async fn delete_call(State(s): State<AppState>, Path(id): Path<String>) -> Resul
             &format!("{PROBLEM}still-dialing"),
             "Call still being set up",
         )
-        .detail(format!("call {id} has not been answered yet; try again when it is connected"))),
+        .detail(format!(
+            "call {id} has not been answered yet; try again when it is connected"
+        ))),
         Err(ReleaseError::Db(e)) => Err(e.into()),
     }
 }
@@ -156,7 +167,8 @@ async fn delete_call(State(s): State<AppState>, Path(id): Path<String>) -> Resul
 #[utoipa::path(get, path = "/v1/events", responses((status = 200, description = "text/event-stream of CallEvent", body = CallEvent, content_type = "text/event-stream")))]
 async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = s.calls.events().subscribe();
-    let ready = futures_util::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
+    let ready =
+        futures_util::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
     let changes = BroadcastStream::new(rx).map(|item| {
         Ok(match item {
             Ok(ev) => Event::default()
@@ -164,9 +176,9 @@ async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Even
                 .id(ev.seq.to_string())
                 .json_data(&ev)
                 .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
-            Err(BroadcastStreamRecvError::Lagged(n)) => {
-                Event::default().event("resync").data(format!("{{\"missed\":{n}}}"))
-            }
+            Err(BroadcastStreamRecvError::Lagged(n)) => Event::default()
+                .event("resync")
+                .data(format!("{{\"missed\":{n}}}")),
         })
     });
     let stop = s.http_stop.wait();
@@ -225,19 +237,25 @@ pub fn place_problem(dial: &str, e: PlaceError) -> Problem {
 
 fn failed_call(r: &CallRecord) -> Problem {
     let (status, kind, title) = match (r.result, r.q931_cause) {
-        (Some(CallResult::Rejected), Some(CAUSE_UNALLOCATED_NUMBER)) => {
-            (StatusCode::NOT_FOUND, "no-such-conference", "No such conference")
-        }
-        (Some(CallResult::Rejected), Some(CAUSE_USER_BUSY)) => {
-            (StatusCode::CONFLICT, "conference-full", "Conference full or busy")
-        }
+        (Some(CallResult::Rejected), Some(CAUSE_UNALLOCATED_NUMBER)) => (
+            StatusCode::NOT_FOUND,
+            "no-such-conference",
+            "No such conference",
+        ),
+        (Some(CallResult::Rejected), Some(CAUSE_USER_BUSY)) => (
+            StatusCode::CONFLICT,
+            "conference-full",
+            "Conference full or busy",
+        ),
         (Some(CallResult::Rejected), Some(CAUSE_CALL_REJECTED)) => {
             (StatusCode::FORBIDDEN, "call-rejected", "Call rejected")
         }
         (Some(CallResult::Timeout), _) => (StatusCode::GATEWAY_TIMEOUT, "no-answer", "No answer"),
-        (Some(CallResult::Unreachable), _) => {
-            (StatusCode::BAD_GATEWAY, "mcu-unreachable", "MCU unreachable")
-        }
+        (Some(CallResult::Unreachable), _) => (
+            StatusCode::BAD_GATEWAY,
+            "mcu-unreachable",
+            "MCU unreachable",
+        ),
         (Some(CallResult::Cancelled), _) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "shutting-down",

@@ -108,7 +108,12 @@ struct Inner {
 impl Calls {
     /// Calls recorded in `db`, placed through `dialer`; no new call is placed once `shutdown`
     /// fires.
-    pub fn new(db: Db, dialer: Arc<dyn Dialer>, settings: CallSettings, shutdown: Shutdown) -> Self {
+    pub fn new(
+        db: Db,
+        dialer: Arc<dyn Dialer>,
+        settings: CallSettings,
+        shutdown: Shutdown,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -203,7 +208,8 @@ impl Calls {
                     return Err(e.into());
                 }
                 self.inner.events.publish(&record);
-                metrics::counter!("cascade_gateway_calls_total", "result" => "answered").increment(1);
+                metrics::counter!("cascade_gateway_calls_total", "result" => "answered")
+                    .increment(1);
                 tokio::spawn(self.clone().supervise(record.clone(), handle, rx));
                 Ok(record)
             }
@@ -227,8 +233,15 @@ impl Calls {
     }
 
     /// Records, newest first.
-    pub async fn list(&self, state: Option<CallState>, limit: u32) -> Result<Vec<CallRecord>, DbError> {
-        self.inner.db.call(move |c| store::list(c, state, limit)).await
+    pub async fn list(
+        &self,
+        state: Option<CallState>,
+        limit: u32,
+    ) -> Result<Vec<CallRecord>, DbError> {
+        self.inner
+            .db
+            .call(move |c| store::list(c, state, limit))
+            .await
     }
 
     /// Releases call `id` with Q.850 cause 16 and returns its final record; an already ended
@@ -275,7 +288,12 @@ impl Calls {
         self.inner.db.call(move |c| store::save(c, &r)).await
     }
 
-    async fn supervise(self, mut record: CallRecord, handle: CallHandle, mut rx: mpsc::Receiver<Command>) {
+    async fn supervise(
+        self,
+        mut record: CallRecord,
+        handle: CallHandle,
+        mut rx: mpsc::Receiver<Command>,
+    ) {
         let CallHandle { release, mut ended } = handle;
         let mut release = Some(release);
         let mut asked: Option<u8> = None;
@@ -308,7 +326,11 @@ impl Calls {
             replies.push(reply);
         }
         let end = end.unwrap_or(CallEnd {
-            initiator: if asked.is_some() { Initiator::Gateway } else { Initiator::Mcu },
+            initiator: if asked.is_some() {
+                Initiator::Gateway
+            } else {
+                Initiator::Mcu
+            },
             q931_cause: asked,
             h225_reason: None,
         });
@@ -344,15 +366,26 @@ fn fail(record: &mut CallRecord, failure: Option<DialFailure>) {
     record.state = CallState::Failed;
     record.ended_at = Some(clock::now());
     let (result, cause, reason, detail) = match failure {
-        None => (CallResult::Cancelled, None, None, "the gateway shut down while dialing".to_owned()),
-        Some(DialFailure::Rejected { q931_cause, h225_reason }) => {
+        None => (
+            CallResult::Cancelled,
+            None,
+            None,
+            "the gateway shut down while dialing".to_owned(),
+        ),
+        Some(DialFailure::Rejected {
+            q931_cause,
+            h225_reason,
+        }) => {
             let cause = q931_cause.or(h225_reason.map(|r| r.q850_cause()));
             let words = cause.map_or("no cause given", service::release::cause_text);
             (
                 CallResult::Rejected,
                 cause,
                 h225_reason,
-                format!("the MCU refused the call to conference {}: {words}", record.conference),
+                format!(
+                    "the MCU refused the call to conference {}: {words}",
+                    record.conference
+                ),
             )
         }
         Some(DialFailure::Unreachable(e)) => (

@@ -80,7 +80,13 @@ pub struct Args {
 }
 
 /// Keys read from `CASCADE_*` / `CASCADE_GATEWAY_*`.
-pub const ENV_KEYS: &[&str] = &["http", "data", "log_format", "call_timeout", "default_display"];
+pub const ENV_KEYS: &[&str] = &[
+    "http",
+    "data",
+    "log_format",
+    "call_timeout",
+    "default_display",
+];
 
 impl Config {
     /// Merges defaults, environment, `args.config` and `args`.
@@ -129,6 +135,9 @@ mod tests {
         assert_eq!(c.dial_plan.len(), 1);
         assert_eq!(c.dial_plan[0].prefix, "81");
         args.call_timeout = Some("250ms".into());
-        assert_eq!(Config::load(&args).unwrap().call_timeout, Duration::from_millis(250));
+        assert_eq!(
+            Config::load(&args).unwrap().call_timeout,
+            Duration::from_millis(250)
+        );
     }
 }

@@ -207,7 +207,10 @@ mod tests {
         drop(handle);
         assert_eq!(control.release_requested().await, 16);
         // Stays pending afterwards instead of panicking on a finished oneshot.
-        let again = tokio::time::timeout(std::time::Duration::from_millis(10), control.release_requested());
+        let again = tokio::time::timeout(
+            std::time::Duration::from_millis(10),
+            control.release_requested(),
+        );
         assert!(again.await.is_err());
     }
 }

@@ -88,7 +88,12 @@ impl DialPlan {
                 source,
             })?;
         }
-        routes.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()).then(a.prefix.cmp(&b.prefix)));
+        routes.sort_by(|a, b| {
+            b.prefix
+                .len()
+                .cmp(&a.prefix.len())
+                .then(a.prefix.cmp(&b.prefix))
+        });
         if let Some(w) = routes.windows(2).find(|w| w[0].prefix == w[1].prefix) {
             return Err(DialPlanError::Duplicate(w[0].prefix.clone()));
         }
@@ -158,9 +163,15 @@ mod tests {
     #[test]
     fn unknown_prefix_and_missing_conference_are_errors() {
         let p = plan(&["80"]);
-        assert!(matches!(p.route("701234"), Err(RouteError::UnknownPrefix { .. })));
+        assert!(matches!(
+            p.route("701234"),
+            Err(RouteError::UnknownPrefix { .. })
+        ));
         assert!(p.route("701234").unwrap_err().to_string().contains("80"));
-        assert!(matches!(p.route("80"), Err(RouteError::NoConference { .. })));
+        assert!(matches!(
+            p.route("80"),
+            Err(RouteError::NoConference { .. })
+        ));
     }
 
     #[test]
@@ -169,8 +180,14 @@ mod tests {
             prefix: p.into(),
             kind: RouteKind::Cascade,
         };
-        assert!(matches!(DialPlan::new(vec![bad("")]), Err(DialPlanError::BadPrefix { .. })));
-        assert!(matches!(DialPlan::new(vec![bad("8a")]), Err(DialPlanError::BadPrefix { .. })));
+        assert!(matches!(
+            DialPlan::new(vec![bad("")]),
+            Err(DialPlanError::BadPrefix { .. })
+        ));
+        assert!(matches!(
+            DialPlan::new(vec![bad("8a")]),
+            Err(DialPlanError::BadPrefix { .. })
+        ));
         assert!(matches!(
             DialPlan::new(vec![bad("80"), bad("80")]),
             Err(DialPlanError::Duplicate(_))

@@ -56,12 +56,15 @@ impl FakeOutcome {
     }
 }
 
+/// Where the MCU's hang-up goes: cause and reason.
+type HangUp = oneshot::Sender<(u8, Option<ReleaseReason>)>;
+
 #[derive(Default)]
 struct State {
     outcomes: HashMap<String, FakeOutcome>,
     default: Option<FakeOutcome>,
     dialed: Vec<DialRequest>,
-    live: HashMap<Uuid, (DialRequest, oneshot::Sender<(u8, Option<ReleaseReason>)>)>,
+    live: HashMap<Uuid, (DialRequest, HangUp)>,
 }
 
 /// A [`Dialer`] whose MCU is a table of outcomes. Clones share state.
@@ -159,7 +162,11 @@ impl Dialer for FakeDialer {
                     h225_reason: reason,
                 },
             };
-            state.lock().unwrap_or_else(|e| e.into_inner()).live.remove(&id);
+            state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .live
+                .remove(&id);
             control.ended(end);
         });
         Ok(handle)

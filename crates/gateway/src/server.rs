@@ -33,7 +33,9 @@ impl Server {
         let plan = DialPlan::new(config.dial_plan.clone()).context("invalid dial plan")?;
         let db = Db::open(&config.db_path(), store::MIGRATIONS)
             .with_context(|| format!("cannot open {}", config.db_path().display()))?;
-        let closed = db.call(|c| store::close_interrupted(c, clock::now())).await?;
+        let closed = db
+            .call(|c| store::close_interrupted(c, clock::now()))
+            .await?;
         if closed > 0 {
             tracing::warn!(closed, "closed call records left open by the previous run");
         }
@@ -75,7 +77,8 @@ impl Server {
         };
         let app = http::base_router(Some(self.db.clone()))
             .merge(api::router(state))
-            .fallback(http::not_found);
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed);
         let calls = self.calls.clone();
         let stop_calls = self.shutdown_calls.clone();
         let stop_http = http_stop.clone();
@@ -95,6 +98,10 @@ impl Server {
 }
 
 /// Binds and serves `config` until `shutdown` fires.
-pub async fn run(config: Config, dialer: Arc<dyn Dialer>, shutdown: Shutdown) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    dialer: Arc<dyn Dialer>,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
     Server::bind(config, dialer).await?.serve(shutdown).await
 }

@@ -174,12 +174,20 @@ pub fn save(c: &Connection, r: &CallRecord) -> rusqlite::Result<()> {
 
 /// The record with `id`.
 pub fn get(c: &Connection, id: Uuid) -> rusqlite::Result<Option<CallRecord>> {
-    c.query_row("SELECT * FROM calls WHERE id = ?1", [id.to_string()], from_row)
-        .optional()
+    c.query_row(
+        "SELECT * FROM calls WHERE id = ?1",
+        [id.to_string()],
+        from_row,
+    )
+    .optional()
 }
 
 /// Newest first, optionally only in `state`.
-pub fn list(c: &Connection, state: Option<CallState>, limit: u32) -> rusqlite::Result<Vec<CallRecord>> {
+pub fn list(
+    c: &Connection,
+    state: Option<CallState>,
+    limit: u32,
+) -> rusqlite::Result<Vec<CallRecord>> {
     let mut stmt = c.prepare(
         "SELECT * FROM calls WHERE (?1 IS NULL OR state = ?1)
          ORDER BY started_at DESC, rowid DESC LIMIT ?2",
@@ -234,7 +242,9 @@ mod tests {
     fn save_get_list_and_close_interrupted() {
         let dir = tempfile::tempdir().unwrap();
         let db = service::db::Db::open(&dir.path().join("g.sqlite"), MIGRATIONS).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let r = record();
             let r2 = r.clone();
@@ -246,12 +256,22 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(got.as_ref(), Some(&r));
-            let n = db.call(|c| close_interrupted(c, clock::now())).await.unwrap();
+            let n = db
+                .call(|c| close_interrupted(c, clock::now()))
+                .await
+                .unwrap();
             assert_eq!(n, 1);
-            let all = db.call(|c| list(c, Some(CallState::Released), 10)).await.unwrap();
+            let all = db
+                .call(|c| list(c, Some(CallState::Released), 10))
+                .await
+                .unwrap();
             assert_eq!(all.len(), 1);
             assert_eq!(all[0].released_by, Some(Initiator::Gateway));
-            assert!(db.call(|c| list(c, Some(CallState::Connected), 10)).await.unwrap().is_empty());
+            assert!(db
+                .call(|c| list(c, Some(CallState::Connected), 10))
+                .await
+                .unwrap()
+                .is_empty());
         });
     }
 }

@@ -35,8 +35,19 @@ async fn malformed_and_unroutable_dial_strings_are_never_dialed() {
     assert!(r.status().is_client_error());
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 
-    assert!(gw.fake.dialed().is_empty(), "nothing may reach the H.323 side");
-    let calls: Value = gw.http.get(gw.url("/v1/calls")).send().await.unwrap().json().await.unwrap();
+    assert!(
+        gw.fake.dialed().is_empty(),
+        "nothing may reach the H.323 side"
+    );
+    let calls: Value = gw
+        .http
+        .get(gw.url("/v1/calls"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(calls.as_array().unwrap().len(), 0);
     gw.stop().await;
 }
@@ -48,14 +59,20 @@ async fn mcu_refusals_map_to_status_cause_and_reason() {
     fake.set("9999", FakeOutcome::no_such_conference());
     fake.set("1717", FakeOutcome::full());
     fake.set("2121", FakeOutcome::locked());
-    fake.set("3434", FakeOutcome::Reject {
-        q931_cause: Some(34),
-        h225_reason: None,
-    });
-    fake.set("4444", FakeOutcome::Reject {
-        q931_cause: None,
-        h225_reason: Some(service::release::ReleaseReason::InConf),
-    });
+    fake.set(
+        "3434",
+        FakeOutcome::Reject {
+            q931_cause: Some(34),
+            h225_reason: None,
+        },
+    );
+    fake.set(
+        "4444",
+        FakeOutcome::Reject {
+            q931_cause: None,
+            h225_reason: Some(service::release::ReleaseReason::InConf),
+        },
+    );
     fake.set("5555", FakeOutcome::Unreachable);
     let gw = common::start(common::config(dir.path()), fake).await;
 
@@ -70,12 +87,24 @@ async fn mcu_refusals_map_to_status_cause_and_reason() {
     ];
     for (number, status, cause, reason) in cases {
         let p = common::problem(gw.post_call(&format!("{number}@127.0.0.1")).await, status).await;
-        assert_eq!(p["q931_cause"].as_u64(), cause.map(u64::from), "{number}: {p}");
+        assert_eq!(
+            p["q931_cause"].as_u64(),
+            cause.map(u64::from),
+            "{number}: {p}"
+        );
         assert_eq!(p["h225_reason"].as_str(), reason, "{number}: {p}");
         let id = p["call_id"].as_str().unwrap();
         assert_eq!(p["instance"], format!("/v1/calls/{id}"));
         // The CDR says the same.
-        let cdr: Value = gw.http.get(gw.url(&format!("/v1/calls/{id}"))).send().await.unwrap().json().await.unwrap();
+        let cdr: Value = gw
+            .http
+            .get(gw.url(&format!("/v1/calls/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(cdr["state"], "failed", "{cdr}");
         assert_eq!(cdr["q931_cause"], p["q931_cause"]);
     }

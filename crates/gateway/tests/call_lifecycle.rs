@@ -30,9 +30,25 @@ async fn connect_list_and_release_a_call() {
     assert_eq!(dialed[0].mcu.to_string(), "127.0.0.1:1720");
     assert_eq!(dialed[0].caller_alias, "VN one");
 
-    let got: Value = gw.http.get(gw.url(&location)).send().await.unwrap().json().await.unwrap();
+    let got: Value = gw
+        .http
+        .get(gw.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got, call);
-    let list: Value = gw.http.get(gw.url("/v1/calls?state=connected")).send().await.unwrap().json().await.unwrap();
+    let list: Value = gw
+        .http
+        .get(gw.url("/v1/calls?state=connected"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 
     let r = gw.http.delete(gw.url(&location)).send().await.unwrap();
@@ -45,7 +61,15 @@ async fn connect_list_and_release_a_call() {
     assert!(gw.fake.live().is_empty());
 
     // Releasing again is harmless and answers the same final record.
-    let again: Value = gw.http.delete(gw.url(&location)).send().await.unwrap().json().await.unwrap();
+    let again: Value = gw
+        .http
+        .delete(gw.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again, ended);
     gw.stop().await;
 }
@@ -54,7 +78,12 @@ async fn connect_list_and_release_a_call() {
 async fn ipv6_and_host_names_reach_the_dialer() {
     let dir = tempfile::tempdir().unwrap();
     let gw = common::start(common::config(dir.path()), FakeDialer::new()).await;
-    let call: Value = gw.post_call("805678@[::1]:1721").await.json().await.unwrap();
+    let call: Value = gw
+        .post_call("805678@[::1]:1721")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(call["mcu"], "[::1]:1721");
     let call: Value = gw.post_call("80*5#@localhost").await.json().await.unwrap();
     assert_eq!(call["mcu"], "localhost:1720");
@@ -69,7 +98,12 @@ async fn ipv6_and_host_names_reach_the_dialer() {
 async fn unknown_call_ids_are_404_problems() {
     let dir = tempfile::tempdir().unwrap();
     let gw = common::start(common::config(dir.path()), FakeDialer::new()).await;
-    let r = gw.http.get(gw.url("/v1/calls/not-a-uuid")).send().await.unwrap();
+    let r = gw
+        .http
+        .get(gw.url("/v1/calls/not-a-uuid"))
+        .send()
+        .await
+        .unwrap();
     common::problem(r, 404).await;
     let r = gw
         .http

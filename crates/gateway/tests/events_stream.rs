@@ -18,7 +18,12 @@ async fn events_follow_a_call_released_by_the_mcu() {
     let mut events = Box::pin(r.bytes_stream().eventsource());
     async fn next<S>(events: &mut S) -> eventsource_stream::Event
     where
-        S: futures_util::Stream<Item = Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>> + Unpin,
+        S: futures_util::Stream<
+                Item = Result<
+                    eventsource_stream::Event,
+                    eventsource_stream::EventStreamError<reqwest::Error>,
+                >,
+            > + Unpin,
     {
         tokio::time::timeout(Duration::from_secs(10), events.next())
             .await
@@ -46,7 +51,15 @@ async fn events_follow_a_call_released_by_the_mcu() {
     assert_eq!(body["type"], "released");
     assert_eq!(body["call"]["released_by"], "mcu");
     assert_eq!(body["call"]["q931_cause"], 16);
-    let cdr: Value = gw.http.get(gw.url(&format!("/v1/calls/{id}"))).send().await.unwrap().json().await.unwrap();
+    let cdr: Value = gw
+        .http
+        .get(gw.url(&format!("/v1/calls/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cdr["state"], "released");
     drop(events);
     gw.stop().await;

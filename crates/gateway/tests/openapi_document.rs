@@ -9,7 +9,15 @@ use serde_json::Value;
 async fn openapi_lists_the_call_endpoints_and_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let gw = common::start(common::config(dir.path()), FakeDialer::new()).await;
-    let doc: Value = gw.http.get(gw.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = gw
+        .http
+        .get(gw.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for p in ["/v1/calls", "/v1/calls/{id}", "/v1/events"] {

@@ -47,7 +47,11 @@ impl Alias {
     /// The alias text.
     pub fn text(&self) -> &str {
         match self {
-            Self::DialedDigits(s) | Self::H323Id(s) | Self::Url(s) | Self::Email(s) | Self::Other(s) => s,
+            Self::DialedDigits(s)
+            | Self::H323Id(s)
+            | Self::Url(s)
+            | Self::Email(s)
+            | Self::Other(s) => s,
         }
     }
 }
@@ -180,7 +184,10 @@ pub fn admit(
                 reject(CAUSE_INVALID_NUMBER_FORMAT, ReleaseReason::BadFormatAddress)
             }
         }
-        Some(_) => reject(CAUSE_UNALLOCATED_NUMBER, ReleaseReason::CalledPartyNotRegistered),
+        Some(_) => reject(
+            CAUSE_UNALLOCATED_NUMBER,
+            ReleaseReason::CalledPartyNotRegistered,
+        ),
         None => match &policy.default_room {
             Some(default) => match rooms(default) {
                 Some(occ) => into_room(default, occ),
@@ -188,7 +195,10 @@ pub fn admit(
                     room: default.clone(),
                     create: true,
                 },
-                None => reject(CAUSE_UNALLOCATED_NUMBER, ReleaseReason::CalledPartyNotRegistered),
+                None => reject(
+                    CAUSE_UNALLOCATED_NUMBER,
+                    ReleaseReason::CalledPartyNotRegistered,
+                ),
             },
             None => reject(CAUSE_INVALID_NUMBER_FORMAT, ReleaseReason::BadFormatAddress),
         },
@@ -244,7 +254,10 @@ mod tests {
     #[test]
     fn dialed_digits_come_before_h323_id_and_called_number() {
         let req = AdmissionRequest {
-            destination_aliases: vec![Alias::H323Id("5678".into()), Alias::DialedDigits("1234".into())],
+            destination_aliases: vec![
+                Alias::H323Id("5678".into()),
+                Alias::DialedDigits("1234".into()),
+            ],
             called_party_number: Some("room101".into()),
             source_aliases: vec![],
         };
@@ -265,7 +278,10 @@ mod tests {
     #[test]
     fn an_alias_naming_no_room_falls_through_to_one_that_does() {
         // E.g. a gatekeeper put the MCU's own E.164 number in dialedDigits and the room in h323-ID.
-        let req = to(vec![Alias::DialedDigits("5550100".into()), Alias::H323Id("room101".into())]);
+        let req = to(vec![
+            Alias::DialedDigits("5550100".into()),
+            Alias::H323Id("room101".into()),
+        ]);
         assert_eq!(decide(&Policy::default(), &req), accept("room101"));
     }
 
@@ -279,7 +295,11 @@ mod tests {
             Alias::H323Id("192.0.2.10##1234".into()),
             Alias::DialedDigits(" 1234 ".into()),
         ] {
-            assert_eq!(decide(&Policy::default(), &to(vec![alias.clone()])), accept("1234"), "{alias:?}");
+            assert_eq!(
+                decide(&Policy::default(), &to(vec![alias.clone()])),
+                accept("1234"),
+                "{alias:?}"
+            );
         }
         assert_eq!(room_key("@192.0.2.10"), None);
         assert_eq!(room_key("192.0.2.10##"), None);
@@ -325,7 +345,10 @@ mod tests {
             default_room: Some("gone".into()),
             ..Policy::default()
         };
-        assert_eq!(decide(&p, &none), reject(1, ReleaseReason::CalledPartyNotRegistered));
+        assert_eq!(
+            decide(&p, &none),
+            reject(1, ReleaseReason::CalledPartyNotRegistered)
+        );
         // A call that names a room does not go to the default room.
         assert_eq!(
             decide(&p, &to(vec![Alias::DialedDigits("9999".into())])),
@@ -339,7 +362,10 @@ mod tests {
             auto_create_rooms: true,
             ..Policy::default()
         };
-        let req = to(vec![Alias::DialedDigits("4242".into()), Alias::H323Id("other".into())]);
+        let req = to(vec![
+            Alias::DialedDigits("4242".into()),
+            Alias::H323Id("other".into()),
+        ]);
         assert_eq!(
             decide(&p, &req),
             Admission::Accept {
@@ -361,6 +387,9 @@ mod tests {
     #[test]
     fn other_alias_kinds_never_route() {
         let req = to(vec![Alias::Other("1234".into())]);
-        assert_eq!(decide(&Policy::default(), &req), reject(28, ReleaseReason::BadFormatAddress));
+        assert_eq!(
+            decide(&Policy::default(), &req),
+            reject(28, ReleaseReason::BadFormatAddress)
+        );
     }
 }

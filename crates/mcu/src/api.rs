@@ -29,10 +29,17 @@ async fn create(
 ) -> Result<impl IntoResponse, Problem> {
     let view = rooms.create_room(new).await.map_err(problem)?;
     let location = format!("/v1/rooms/{}", view.room.number);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(view)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(view),
+    ))
 }
 
-async fn show(State(rooms): State<RoomRegistry>, Path(number): Path<String>) -> Result<Json<RoomView>, Problem> {
+async fn show(
+    State(rooms): State<RoomRegistry>,
+    Path(number): Path<String>,
+) -> Result<Json<RoomView>, Problem> {
     rooms
         .room(&number)
         .map(Json)
@@ -44,10 +51,17 @@ async fn update(
     Path(number): Path<String>,
     ApiJson(patch): ApiJson<RoomPatch>,
 ) -> Result<Json<RoomView>, Problem> {
-    rooms.update_room(&number, patch).await.map(Json).map_err(problem)
+    rooms
+        .update_room(&number, patch)
+        .await
+        .map(Json)
+        .map_err(problem)
 }
 
-async fn remove(State(rooms): State<RoomRegistry>, Path(number): Path<String>) -> Result<StatusCode, Problem> {
+async fn remove(
+    State(rooms): State<RoomRegistry>,
+    Path(number): Path<String>,
+) -> Result<StatusCode, Problem> {
     rooms.delete_room(&number).await.map_err(problem)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -69,10 +83,18 @@ fn problem(e: RoomError) -> Problem {
         RoomError::NotFound(_) | RoomError::NoParticipant { .. } => {
             Problem::status(StatusCode::NOT_FOUND).detail(e.to_string())
         }
-        RoomError::Exists(_) => Problem::new(StatusCode::CONFLICT, &format!("{P}room-exists"), "Room exists")
-            .detail(e.to_string()),
-        RoomError::Invalid(_) => Problem::new(StatusCode::BAD_REQUEST, &format!("{P}invalid-room"), "Invalid room")
-            .detail(e.to_string()),
+        RoomError::Exists(_) => Problem::new(
+            StatusCode::CONFLICT,
+            &format!("{P}room-exists"),
+            "Room exists",
+        )
+        .detail(e.to_string()),
+        RoomError::Invalid(_) => Problem::new(
+            StatusCode::BAD_REQUEST,
+            &format!("{P}invalid-room"),
+            "Invalid room",
+        )
+        .detail(e.to_string()),
         RoomError::Db(e) => e.into(),
     }
 }

@@ -257,7 +257,11 @@ pub struct RoomRegistry {
 
 impl RoomRegistry {
     /// Loads the rooms stored in `db`.
-    pub async fn load(db: Db, policy: Policy, default_max_participants: u32) -> Result<Self, DbError> {
+    pub async fn load(
+        db: Db,
+        policy: Policy,
+        default_max_participants: u32,
+    ) -> Result<Self, DbError> {
         let rooms = db.call(|c| store::list(c)).await?;
         let state = State {
             rooms: rooms
@@ -312,14 +316,14 @@ impl RoomRegistry {
 
     /// Admits a caller (the decision is [`admit`], taken under the registry lock so that the
     /// last place goes to one caller only) and gives it a seat, or says why not.
-    pub async fn join(&self, req: &AdmissionRequest, caller: Caller) -> Result<(Seat, RoomChange), Rejection> {
+    pub async fn join(
+        &self,
+        req: &AdmissionRequest,
+        caller: Caller,
+    ) -> Result<(Seat, RoomChange), Rejection> {
         let (seat, change, created) = {
             let mut st = self.state();
-            let decision = admit(
-                |k| st.rooms.get(k).map(occupancy),
-                &self.inner.policy,
-                req,
-            );
+            let decision = admit(|k| st.rooms.get(k).map(occupancy), &self.inner.policy, req);
             let (room, create) = match decision {
                 Admission::Accept { room, create } => (room, create),
                 Admission::Reject {
@@ -409,7 +413,12 @@ impl RoomRegistry {
         Ok((seat, change))
     }
 
-    fn mark_connected(&self, room: &str, id: ParticipantId, codecs: Vec<String>) -> Option<RoomChange> {
+    fn mark_connected(
+        &self,
+        room: &str,
+        id: ParticipantId,
+        codecs: Vec<String>,
+    ) -> Option<RoomChange> {
         let change = {
             let mut st = self.state();
             let live = st.rooms.get_mut(room)?.participants.get_mut(&id)?;
@@ -441,14 +450,21 @@ impl RoomRegistry {
     pub async fn kick(&self, room: &str, id: ParticipantId) -> Result<(), RoomError> {
         let target = {
             let st = self.state();
-            let entry = st.rooms.get(room).ok_or_else(|| RoomError::NotFound(room.to_owned()))?;
-            let live = entry.participants.get(&id).ok_or_else(|| RoomError::NoParticipant {
-                room: room.to_owned(),
-                id,
-            })?;
+            let entry = st
+                .rooms
+                .get(room)
+                .ok_or_else(|| RoomError::NotFound(room.to_owned()))?;
+            let live = entry
+                .participants
+                .get(&id)
+                .ok_or_else(|| RoomError::NoParticipant {
+                    room: room.to_owned(),
+                    id,
+                })?;
             (live.commands.clone(), live.gone.subscribe())
         };
-        self.release_and_wait(room, id, target, LeaveCause::Kicked).await;
+        self.release_and_wait(room, id, target, LeaveCause::Kicked)
+            .await;
         Ok(())
     }
 
@@ -471,12 +487,20 @@ impl RoomRegistry {
         })
         .await;
         if left.is_err() {
-            tracing::warn!(room, id, "call task did not release in time; removing participant");
+            tracing::warn!(
+                room,
+                id,
+                "call task did not release in time; removing participant"
+            );
             self.remove(room, id, why);
         }
     }
 
-    async fn release_many(&self, targets: Vec<(String, ParticipantId, TargetChannels)>, why: LeaveCause) {
+    async fn release_many(
+        &self,
+        targets: Vec<(String, ParticipantId, TargetChannels)>,
+        why: LeaveCause,
+    ) {
         let waits = targets
             .into_iter()
             .map(|(room, id, t)| async move { self.release_and_wait(&room, id, t, why).await });
@@ -491,7 +515,11 @@ impl RoomRegistry {
                 .values()
                 .flat_map(|e| {
                     e.participants.iter().map(|(id, l)| {
-                        (e.room.number.clone(), *id, (l.commands.clone(), l.gone.subscribe()))
+                        (
+                            e.room.number.clone(),
+                            *id,
+                            (l.commands.clone(), l.gone.subscribe()),
+                        )
                     })
                 })
                 .collect::<Vec<_>>()
@@ -523,10 +551,13 @@ impl RoomRegistry {
         }
         let view = {
             let mut st = self.state();
-            let entry = st.rooms.entry(room.number.clone()).or_insert_with(|| Entry {
-                room: room.clone(),
-                participants: BTreeMap::new(),
-            });
+            let entry = st
+                .rooms
+                .entry(room.number.clone())
+                .or_insert_with(|| Entry {
+                    room: room.clone(),
+                    participants: BTreeMap::new(),
+                });
             view(entry)
         };
         self.publish(RoomChange::Room {
@@ -603,7 +634,13 @@ impl RoomRegistry {
             entry
                 .participants
                 .iter()
-                .map(|(id, l)| (number.to_owned(), *id, (l.commands.clone(), l.gone.subscribe())))
+                .map(|(id, l)| {
+                    (
+                        number.to_owned(),
+                        *id,
+                        (l.commands.clone(), l.gone.subscribe()),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         self.release_many(targets, LeaveCause::RoomDeleted).await;
@@ -671,7 +708,9 @@ impl Seat {
 
     /// Reports the call answered with these codecs (e.g. `["PCMU", "H.264"]`).
     pub fn connected(&self, codecs: Vec<String>) -> Option<RoomChange> {
-        self.registry.as_ref()?.mark_connected(&self.room, self.id, codecs)
+        self.registry
+            .as_ref()?
+            .mark_connected(&self.room, self.id, codecs)
     }
 
     /// Leaves the room now, saying why; returns what changed (`None` if already removed).

@@ -38,7 +38,9 @@ pub struct Room {
 #[non_exhaustive]
 pub enum InvalidRoom {
     /// Empty, too long, or with characters outside `[A-Za-z0-9*#._-]`.
-    #[error("room number {0:?} is invalid: use 1 to 64 of letters, digits, '*', '#', '.', '_', '-'")]
+    #[error(
+        "room number {0:?} is invalid: use 1 to 64 of letters, digits, '*', '#', '.', '_', '-'"
+    )]
     Number(String),
     /// Empty or too long.
     #[error("room name must be 1 to 128 characters")]

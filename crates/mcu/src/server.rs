@@ -57,17 +57,26 @@ impl Server {
         }
         let http = http::bind(&config.http).await?;
         let h323 = http::bind(&config.h323).await?;
-        Ok(Self { http, h323, rooms, db })
+        Ok(Self {
+            http,
+            h323,
+            rooms,
+            db,
+        })
     }
 
     /// The admin API's address.
     pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().expect("a bound TCP listener has a local address")
+        self.http
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
     }
 
     /// The H.323 call-signalling address.
     pub fn h323_addr(&self) -> SocketAddr {
-        self.h323.local_addr().expect("a bound TCP listener has a local address")
+        self.h323
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
     }
 
     /// Rooms and participants (for the H.323 side, embedding and tests).
@@ -76,11 +85,16 @@ impl Server {
     }
 
     /// Serves HTTP and hands the H.323 listener to `signalling` until `shutdown` fires.
-    pub async fn serve(self, signalling: impl Signalling, shutdown: Shutdown) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        signalling: impl Signalling,
+        shutdown: Shutdown,
+    ) -> anyhow::Result<()> {
         let http_stop = Shutdown::new();
         let app = http::base_router(Some(self.db.clone()))
             .merge(api::router(self.rooms.clone()))
-            .fallback(http::not_found);
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed);
         let ctx = SignallingContext {
             listener: self.h323,
             rooms: self.rooms.clone(),
@@ -110,5 +124,8 @@ impl Server {
 /// Binds and serves `config` without an H.323 front end until `shutdown` fires (the H.323 side
 /// replaces [`NoSignalling`] here once it exists).
 pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
-    Server::bind(config).await?.serve(NoSignalling, shutdown).await
+    Server::bind(config)
+        .await?
+        .serve(NoSignalling, shutdown)
+        .await
 }

@@ -21,7 +21,10 @@ async fn participants_are_listed_kicked_and_refused_by_the_room_rules() {
     let a = common::call(&mcu.rooms, "1234", 40001).await.unwrap();
     let b = common::call(&mcu.rooms, "1234", 40002).await.unwrap();
     let full = common::call(&mcu.rooms, "1234", 40003).await.err().unwrap();
-    assert_eq!((full.q850_cause, full.h225_reason), (17, ReleaseReason::InConf));
+    assert_eq!(
+        (full.q850_cause, full.h225_reason),
+        (17, ReleaseReason::InConf)
+    );
     let unknown = common::call(&mcu.rooms, "9999", 40004).await.err().unwrap();
     assert_eq!(
         (unknown.q850_cause, unknown.h225_reason),
@@ -67,16 +70,31 @@ async fn participants_are_listed_kicked_and_refused_by_the_room_rules() {
     assert_eq!(r.status(), 404);
 
     // Locked: existing participants stay, new callers are refused with cause 21.
-    mcu.http.patch(mcu.url("/v1/rooms/1234")).json(&json!({"locked": true})).send().await.unwrap();
+    mcu.http
+        .patch(mcu.url("/v1/rooms/1234"))
+        .json(&json!({"locked": true}))
+        .send()
+        .await
+        .unwrap();
     let locked = common::call(&mcu.rooms, "1234", 40005).await.err().unwrap();
-    assert_eq!((locked.q850_cause, locked.h225_reason), (21, ReleaseReason::DestinationRejection));
+    assert_eq!(
+        (locked.q850_cause, locked.h225_reason),
+        (21, ReleaseReason::DestinationRejection)
+    );
     assert_eq!(mcu.get("/v1/rooms/1234").await["participant_count"], 1);
 
     // Deleting the room releases whoever is left.
-    let r = mcu.http.delete(mcu.url("/v1/rooms/1234")).send().await.unwrap();
+    let r = mcu
+        .http
+        .delete(mcu.url("/v1/rooms/1234"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     match b.released.await.unwrap() {
-        ParticipantCommand::Release { why, q850_cause, .. } => {
+        ParticipantCommand::Release {
+            why, q850_cause, ..
+        } => {
             assert_eq!((why, q850_cause), (LeaveCause::RoomDeleted, 16));
         }
         other => panic!("{other:?}"),
@@ -91,7 +109,11 @@ async fn shutdown_releases_every_call() {
     config.auto_create_rooms = true;
     let mcu = common::start(config).await;
     let a = common::call(&mcu.rooms, "4242", 40010).await.unwrap();
-    assert_eq!(mcu.get("/v1/rooms/4242").await["participant_count"], 1, "auto-created");
+    assert_eq!(
+        mcu.get("/v1/rooms/4242").await["participant_count"],
+        1,
+        "auto-created"
+    );
     let rooms = mcu.rooms.clone();
     mcu.stop().await;
     match a.released.await.unwrap() {

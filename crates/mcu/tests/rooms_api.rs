@@ -32,9 +32,21 @@ async fn create_read_update_delete() {
     assert!(room.get("pin").is_none(), "the PIN is never served");
     assert_eq!(room["participants"], json!([]));
 
-    let r = mcu.http.post(mcu.url("/v1/rooms")).json(&json!({"number": "1234"})).send().await.unwrap();
+    let r = mcu
+        .http
+        .post(mcu.url("/v1/rooms"))
+        .json(&json!({"number": "1234"}))
+        .send()
+        .await
+        .unwrap();
     problem(r, 409).await;
-    let r = mcu.http.post(mcu.url("/v1/rooms")).json(&json!({"number": "12 34"})).send().await.unwrap();
+    let r = mcu
+        .http
+        .post(mcu.url("/v1/rooms"))
+        .json(&json!({"number": "12 34"}))
+        .send()
+        .await
+        .unwrap();
     let p = problem(r, 400).await;
     assert!(p["detail"].as_str().unwrap().contains("12 34"));
     let r = mcu
@@ -62,13 +74,34 @@ async fn create_read_update_delete() {
     let list = mcu.get("/v1/rooms").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 
-    let r = mcu.http.delete(mcu.url("/v1/rooms/1234")).send().await.unwrap();
+    let r = mcu
+        .http
+        .delete(mcu.url("/v1/rooms/1234"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = mcu.http.get(mcu.url("/v1/rooms/1234")).send().await.unwrap();
+    let r = mcu
+        .http
+        .get(mcu.url("/v1/rooms/1234"))
+        .send()
+        .await
+        .unwrap();
     problem(r, 404).await;
-    let r = mcu.http.patch(mcu.url("/v1/rooms/1234")).json(&json!({})).send().await.unwrap();
+    let r = mcu
+        .http
+        .patch(mcu.url("/v1/rooms/1234"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     problem(r, 404).await;
-    let r = mcu.http.delete(mcu.url("/v1/rooms/1234")).send().await.unwrap();
+    let r = mcu
+        .http
+        .delete(mcu.url("/v1/rooms/1234"))
+        .send()
+        .await
+        .unwrap();
     problem(r, 404).await;
     mcu.stop().await;
 }

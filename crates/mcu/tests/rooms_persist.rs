@@ -25,13 +25,22 @@ async fn rooms_survive_restart_and_config_only_seeds() {
         .send()
         .await
         .unwrap();
-    let r = mcu.http.post(mcu.url("/v1/rooms")).json(&json!({"number": "5678"})).send().await.unwrap();
+    let r = mcu
+        .http
+        .post(mcu.url("/v1/rooms"))
+        .json(&json!({"number": "5678"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     mcu.stop().await;
 
     let mcu = common::start(config).await;
     let room = mcu.get("/v1/rooms/1234").await;
-    assert_eq!(room["name"], "Renamed", "the database wins over the config seed");
+    assert_eq!(
+        room["name"], "Renamed",
+        "the database wins over the config seed"
+    );
     assert_eq!(room["locked"], true);
     assert_eq!(room["max_participants"], 5);
     let room = mcu.get("/v1/rooms/5678").await;

@@ -12,7 +12,8 @@ pub fn now() -> OffsetDateTime {
 /// RFC 3339 text for a TEXT column.
 pub fn to_text(t: OffsetDateTime) -> String {
     // Formatting a UTC OffsetDateTime with Rfc3339 only fails for years outside 0..=9999.
-    t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// Reads back what [`to_text`] wrote; a bad value in the database is reported as a conversion error.

@@ -158,10 +158,18 @@ fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<(), DbErro
         tx.execute_batch(m.sql)?;
         tx.execute(
             "INSERT INTO schema_version (version, description, applied_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![m.version, m.description, crate::clock::to_text(crate::clock::now())],
+            rusqlite::params![
+                m.version,
+                m.description,
+                crate::clock::to_text(crate::clock::now())
+            ],
         )?;
         tx.commit()?;
-        tracing::info!(version = m.version, description = m.description, "schema migrated");
+        tracing::info!(
+            version = m.version,
+            description = m.description,
+            "schema migrated"
+        );
     }
     Ok(())
 }
@@ -195,7 +203,11 @@ mod tests {
         let db = Db::open(&path, &[V1, V2]).unwrap();
         assert_eq!(db.schema_version().await.unwrap(), 2);
         let (text, author): (String, Option<String>) = db
-            .call(|c| c.query_row("SELECT text, author FROM notes", [], |r| Ok((r.get(0)?, r.get(1)?))))
+            .call(|c| {
+                c.query_row("SELECT text, author FROM notes", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            })
             .await
             .unwrap();
         assert_eq!((text.as_str(), author), ("kept", None));
@@ -207,14 +219,23 @@ mod tests {
         drop(db);
 
         let err = Db::open(&path, &[V1]).unwrap_err();
-        assert!(matches!(err, DbError::NewerSchema { found: 2, known: 1 }), "{err}");
+        assert!(
+            matches!(err, DbError::NewerSchema { found: 2, known: 1 }),
+            "{err}"
+        );
     }
 
     #[test]
     fn misnumbered_migrations_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let err = Db::open(&dir.path().join("x.sqlite"), &[V2]).unwrap_err();
-        assert!(matches!(err, DbError::BadMigrationList { index: 0, version: 2 }));
+        assert!(matches!(
+            err,
+            DbError::BadMigrationList {
+                index: 0,
+                version: 2
+            }
+        ));
     }
 
     #[tokio::test]
@@ -228,6 +249,13 @@ mod tests {
             sql: "ALTER TABLE missing ADD COLUMN y TEXT;",
         };
         assert!(Db::open(&path, &[V1, bad]).is_err());
-        assert_eq!(Db::open(&path, &[V1, V2]).unwrap().schema_version().await.unwrap(), 2);
+        assert_eq!(
+            Db::open(&path, &[V1, V2])
+                .unwrap()
+                .schema_version()
+                .await
+                .unwrap(),
+            2
+        );
     }
 }

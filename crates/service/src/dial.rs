@@ -94,13 +94,17 @@ pub enum DialError {
         offset: usize,
     },
     /// An IPv6 address without brackets (its colons would be mistaken for a port).
-    #[error("the IPv6 address at offset {offset} must be written in brackets, e.g. [2001:db8::1]:1720")]
+    #[error(
+        "the IPv6 address at offset {offset} must be written in brackets, e.g. [2001:db8::1]:1720"
+    )]
     BareIpv6 {
         /// Where the host starts.
         offset: usize,
     },
     /// A character not allowed in a host name.
-    #[error("{ch:?} at offset {offset} is not allowed in a host name (letters, digits, '-' and '.')")]
+    #[error(
+        "{ch:?} at offset {offset} is not allowed in a host name (letters, digits, '-' and '.')"
+    )]
     HostChar {
         /// The character.
         ch: char,
@@ -240,7 +244,10 @@ impl Endpoint {
             0 => (s, None),
             1 => {
                 let colon = s.find(':').unwrap_or(s.len());
-                (&s[..colon], Some(parse_port(&s[colon + 1..], base + colon + 1)?))
+                (
+                    &s[..colon],
+                    Some(parse_port(&s[colon + 1..], base + colon + 1)?),
+                )
             }
             _ => return Err(DialError::BareIpv6 { offset: base }),
         };
@@ -461,25 +468,48 @@ mod tests {
         assert_eq!(err("801@"), DialError::EmptyHost);
         assert_eq!(err("801@:1720"), DialError::EmptyHost);
         assert_eq!(err("801@[::1"), DialError::UnclosedBracket { offset: 4 });
-        assert!(matches!(err("801@[1.2.3.4]"), DialError::BadIpv6 { offset: 5, .. }));
+        assert!(matches!(
+            err("801@[1.2.3.4]"),
+            DialError::BadIpv6 { offset: 5, .. }
+        ));
         assert_eq!(err("801@2001:db8::1"), DialError::BareIpv6 { offset: 4 });
-        assert!(matches!(err("801@256.0.0.1"), DialError::BadIpv4 { offset: 4, .. }));
+        assert!(matches!(
+            err("801@256.0.0.1"),
+            DialError::BadIpv4 { offset: 4, .. }
+        ));
         assert!(matches!(err("801@1.2.3"), DialError::BadIpv4 { .. }));
-        assert!(matches!(err("801@h:0"), DialError::BadPort { offset: 6, .. }));
+        assert!(matches!(
+            err("801@h:0"),
+            DialError::BadPort { offset: 6, .. }
+        ));
         assert!(matches!(err("801@h:65536"), DialError::BadPort { .. }));
         assert!(matches!(err("801@h:"), DialError::BadPort { .. }));
         assert!(matches!(err("801@h:+1"), DialError::BadPort { .. }));
-        assert_eq!(err("801@[::1]x"), DialError::AfterBracket { ch: 'x', offset: 9 });
+        assert_eq!(
+            err("801@[::1]x"),
+            DialError::AfterBracket { ch: 'x', offset: 9 }
+        );
         assert_eq!(err("801@mcu_1"), DialError::HostChar { ch: '_', offset: 7 });
         assert!(matches!(
             err("801@a..b"),
-            DialError::BadLabel { problem: LabelProblem::Empty, offset: 6, .. }
+            DialError::BadLabel {
+                problem: LabelProblem::Empty,
+                offset: 6,
+                ..
+            }
         ));
         assert!(matches!(
             err("801@-a.b"),
-            DialError::BadLabel { problem: LabelProblem::Hyphen, offset: 4, .. }
+            DialError::BadLabel {
+                problem: LabelProblem::Hyphen,
+                offset: 4,
+                ..
+            }
         ));
-        assert!(matches!(err(&format!("1@{}", "a".repeat(64))), DialError::BadLabel { .. }));
+        assert!(matches!(
+            err(&format!("1@{}", "a".repeat(64))),
+            DialError::BadLabel { .. }
+        ));
         assert!(matches!(
             err(&format!("{}@h", "1".repeat(129))),
             DialError::NumberTooLong { len: 129 }

@@ -34,6 +34,12 @@ pub async fn not_found() -> Problem {
     Problem::status(StatusCode::NOT_FOUND).detail("no such resource")
 }
 
+/// The answer for a known path with an unsupported method.
+pub async fn method_not_allowed() -> Problem {
+    Problem::status(StatusCode::METHOD_NOT_ALLOWED)
+        .detail("this resource does not support that method")
+}
+
 async fn healthz(State(db): State<Option<Db>>) -> Result<Json<serde_json::Value>, Problem> {
     if let Some(db) = db {
         db.call(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
@@ -102,7 +108,9 @@ mod tests {
     async fn healthz_metrics_and_fallback() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("h.sqlite"), &[]).unwrap();
-        let app = base_router(Some(db)).fallback(not_found);
+        let app = base_router(Some(db))
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed);
         let listener = bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = Shutdown::new();
@@ -110,13 +118,32 @@ mod tests {
         metrics::counter!("service_test_total").increment(1);
 
         let client = reqwest::Client::new();
-        let r = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+        let r = client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "ok");
-        let r = client.get(format!("http://{addr}/metrics")).send().await.unwrap();
+        let r = client
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap();
         assert!(r.text().await.unwrap().contains("service_test_total 1"));
-        let r = client.get(format!("http://{addr}/nope")).send().await.unwrap();
+        let r = client
+            .get(format!("http://{addr}/nope"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
+        assert_eq!(r.headers()["content-type"], crate::problem::CONTENT_TYPE);
+        let r = client
+            .post(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
         assert_eq!(r.headers()["content-type"], crate::problem::CONTENT_TYPE);
 
         shutdown.trigger();

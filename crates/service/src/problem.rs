@@ -137,7 +137,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(Problem::status(rejection.status()).detail(rejection.body_text())),
+            Err(rejection) => {
+                Err(Problem::status(rejection.status()).detail(rejection.body_text()))
+            }
         }
     }
 }

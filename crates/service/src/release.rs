@@ -65,26 +65,47 @@ pub enum ReleaseReason {
 const ALL: [(ReleaseReason, &str); 25] = [
     (ReleaseReason::NoBandwidth, "noBandwidth"),
     (ReleaseReason::GatekeeperResources, "gatekeeperResources"),
-    (ReleaseReason::UnreachableDestination, "unreachableDestination"),
+    (
+        ReleaseReason::UnreachableDestination,
+        "unreachableDestination",
+    ),
     (ReleaseReason::DestinationRejection, "destinationRejection"),
     (ReleaseReason::InvalidRevision, "invalidRevision"),
     (ReleaseReason::NoPermission, "noPermission"),
-    (ReleaseReason::UnreachableGatekeeper, "unreachableGatekeeper"),
+    (
+        ReleaseReason::UnreachableGatekeeper,
+        "unreachableGatekeeper",
+    ),
     (ReleaseReason::GatewayResources, "gatewayResources"),
     (ReleaseReason::BadFormatAddress, "badFormatAddress"),
     (ReleaseReason::AdaptiveBusy, "adaptiveBusy"),
     (ReleaseReason::InConf, "inConf"),
     (ReleaseReason::UndefinedReason, "undefinedReason"),
-    (ReleaseReason::FacilityCallDeflection, "facilityCallDeflection"),
+    (
+        ReleaseReason::FacilityCallDeflection,
+        "facilityCallDeflection",
+    ),
     (ReleaseReason::SecurityDenied, "securityDenied"),
-    (ReleaseReason::CalledPartyNotRegistered, "calledPartyNotRegistered"),
+    (
+        ReleaseReason::CalledPartyNotRegistered,
+        "calledPartyNotRegistered",
+    ),
     (ReleaseReason::CallerNotRegistered, "callerNotRegistered"),
     (ReleaseReason::NewConnectionNeeded, "newConnectionNeeded"),
     (ReleaseReason::NonStandardReason, "nonStandardReason"),
-    (ReleaseReason::ReplaceWithConferenceInvite, "replaceWithConferenceInvite"),
+    (
+        ReleaseReason::ReplaceWithConferenceInvite,
+        "replaceWithConferenceInvite",
+    ),
     (ReleaseReason::GenericDataReason, "genericDataReason"),
-    (ReleaseReason::NeededFeatureNotSupported, "neededFeatureNotSupported"),
-    (ReleaseReason::TunnelledSignallingRejected, "tunnelledSignallingRejected"),
+    (
+        ReleaseReason::NeededFeatureNotSupported,
+        "neededFeatureNotSupported",
+    ),
+    (
+        ReleaseReason::TunnelledSignallingRejected,
+        "tunnelledSignallingRejected",
+    ),
     (ReleaseReason::InvalidCid, "invalidCID"),
     (ReleaseReason::SecurityError, "securityError"),
     (ReleaseReason::HopCountExceeded, "hopCountExceeded"),
@@ -119,8 +140,14 @@ impl ReleaseReason {
             CalledPartyNotRegistered => 20,
             NewConnectionNeeded => 47,
             NonStandardReason | TunnelledSignallingRejected => 127,
-            UndefinedReason | SecurityDenied | CallerNotRegistered | ReplaceWithConferenceInvite
-            | GenericDataReason | NeededFeatureNotSupported | InvalidCid | SecurityError
+            UndefinedReason
+            | SecurityDenied
+            | CallerNotRegistered
+            | ReplaceWithConferenceInvite
+            | GenericDataReason
+            | NeededFeatureNotSupported
+            | InvalidCid
+            | SecurityError
             | HopCountExceeded => 31,
         }
     }
@@ -203,7 +230,8 @@ mod tests {
     fn every_asn1_alternative_is_listed() {
         // The ASN.1 module is the oracle: each CHOICE alternative of ReleaseCompleteReason in the
         // vendored H323-MESSAGES must be one of ours, and no more.
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../asn1/H323-MESSAGES.asn");
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../asn1/H323-MESSAGES.asn");
         let text = std::fs::read_to_string(root).unwrap();
         let start = text.find("ReleaseCompleteReason ::= CHOICE {").unwrap();
         let body = &text[start..];

@@ -15,12 +15,12 @@ fn host() -> impl Strategy<Value = Host> {
 }
 
 fn dial_string() -> impl Strategy<Value = DialString> {
-    ("[0-9*#]{1,40}", host(), proptest::option::of(1u16..=65535)).prop_map(|(number, host, port)| {
-        DialString {
+    ("[0-9*#]{1,40}", host(), proptest::option::of(1u16..=65535)).prop_map(
+        |(number, host, port)| DialString {
             number,
             mcu: Endpoint { host, port },
-        }
-    })
+        },
+    )
 }
 
 proptest! {

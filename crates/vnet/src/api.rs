@@ -30,8 +30,14 @@ pub fn router(vnet: Vnet) -> Router {
         .route("/v1/info", get(info))
         .route("/v1/conferences", get(list).post(create))
         .route("/v1/conferences/{id}", get(show).delete(remove))
-        .route("/v1/conferences/{id}/cascades", axum::routing::post(cascade))
-        .route("/v1/conferences/{id}/cascades/{cid}", get(show_cascade).delete(end_cascade))
+        .route(
+            "/v1/conferences/{id}/cascades",
+            axum::routing::post(cascade),
+        )
+        .route(
+            "/v1/conferences/{id}/cascades/{cid}",
+            get(show_cascade).delete(end_cascade),
+        )
         .with_state(vnet)
 }
 
@@ -44,18 +50,26 @@ async fn info(State(v): State<Vnet>) -> Json<serde_json::Value> {
 }
 
 fn id(text: &str) -> Result<i64, Problem> {
-    text.parse()
-        .map_err(|_| Problem::status(StatusCode::NOT_FOUND).detail(format!("{text:?} is not an id")))
+    text.parse().map_err(|_| {
+        Problem::status(StatusCode::NOT_FOUND).detail(format!("{text:?} is not an id"))
+    })
 }
 
 async fn list(State(v): State<Vnet>) -> Result<Json<Vec<Conference>>, Problem> {
     Ok(Json(v.conferences().await?))
 }
 
-async fn create(State(v): State<Vnet>, ApiJson(body): ApiJson<NewConference>) -> Result<impl IntoResponse, Problem> {
+async fn create(
+    State(v): State<Vnet>,
+    ApiJson(body): ApiJson<NewConference>,
+) -> Result<impl IntoResponse, Problem> {
     let conf = v.create_conference(&body.name).await?;
     let location = format!("/v1/conferences/{}", conf.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(conf)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(conf),
+    ))
 }
 
 async fn show(State(v): State<Vnet>, Path(cid): Path<String>) -> Result<Json<Conference>, Problem> {
@@ -82,10 +96,19 @@ async fn cascade(
     }
 }
 
-async fn show_cascade(State(v): State<Vnet>, Path((c, k)): Path<(String, String)>) -> Result<Json<Cascade>, Problem> {
+async fn show_cascade(
+    State(v): State<Vnet>,
+    Path((c, k)): Path<(String, String)>,
+) -> Result<Json<Cascade>, Problem> {
     Ok(Json(v.cascade(id(&c)?, id(&k)?).await?))
 }
 
-async fn end_cascade(State(v): State<Vnet>, Path((c, k)): Path<(String, String)>) -> Result<Json<Cascade>, Problem> {
-    v.end_cascade(id(&c)?, id(&k)?).await.map(Json).map_err(|e: VnetError| e.into())
+async fn end_cascade(
+    State(v): State<Vnet>,
+    Path((c, k)): Path<(String, String)>,
+) -> Result<Json<Cascade>, Problem> {
+    v.end_cascade(id(&c)?, id(&k)?)
+        .await
+        .map(Json)
+        .map_err(|e: VnetError| e.into())
 }

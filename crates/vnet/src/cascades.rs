@@ -188,10 +188,17 @@ impl Vnet {
     /// Ends the conference's live cascades, then deletes it.
     pub async fn delete_conference(&self, id: i64) -> Result<(), VnetError> {
         let conf = self.conference(id).await?;
-        for k in conf.cascades.iter().filter(|k| k.state == CascadeState::Cascaded) {
+        for k in conf
+            .cascades
+            .iter()
+            .filter(|k| k.state == CascadeState::Cascaded)
+        {
             self.end_cascade(id, k.id).await?;
         }
-        self.inner.db.call(move |c| store::delete_conference(c, id)).await?;
+        self.inner
+            .db
+            .call(move |c| store::delete_conference(c, id))
+            .await?;
         Ok(())
     }
 
@@ -202,11 +209,17 @@ impl Vnet {
             .call(move |c| store::cascade(c, id))
             .await?
             .filter(|k| k.conference_id == conference_id)
-            .ok_or_else(|| VnetError::NotFound(format!("no cascade {id} in VN conference {conference_id}")))
+            .ok_or_else(|| {
+                VnetError::NotFound(format!("no cascade {id} in VN conference {conference_id}"))
+            })
     }
 
     /// Cascades conference `conference_id` into the internet conference `req` names.
-    pub async fn cascade_to(&self, conference_id: i64, req: &CascadeRequest) -> Result<Cascade, VnetError> {
+    pub async fn cascade_to(
+        &self,
+        conference_id: i64,
+        req: &CascadeRequest,
+    ) -> Result<Cascade, VnetError> {
         let (dial, conference, mcu) = self.target(req)?;
         let conf = self.conference(conference_id).await?;
         let now = clock::now();
@@ -225,7 +238,11 @@ impl Vnet {
             cascaded_at: None,
             ended_at: None,
         };
-        let mut k = self.inner.db.call(move |c| store::insert_cascade(c, &draft)).await?;
+        let mut k = self
+            .inner
+            .db
+            .call(move |c| store::insert_cascade(c, &draft))
+            .await?;
         tracing::info!(conference = conference_id, cascade = k.id, %dial, "cascading");
         match self.inner.gateway.place(&dial, &conf.name).await {
             Ok(call) => {
@@ -233,10 +250,15 @@ impl Vnet {
                 k.gateway_call_id = Some(call.id.clone());
                 k.cascaded_at = Some(clock::now());
                 self.save(&k).await?;
-                metrics::counter!("cascade_vnet_cascades_total", "result" => "cascaded").increment(1);
+                metrics::counter!("cascade_vnet_cascades_total", "result" => "cascaded")
+                    .increment(1);
                 // The MCU may already have hung up (event seen before we stored the call id).
                 let early = {
-                    let mut recent = self.inner.recent_releases.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut recent = self
+                        .inner
+                        .recent_releases
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
                     let pos = recent.iter().position(|c| c.id == call.id);
                     pos.and_then(|p| recent.remove(p))
                 };
@@ -259,7 +281,11 @@ impl Vnet {
                 k.reason = Some(failure_reason(&problem, &k.conference, &k.mcu));
                 self.save(&k).await?;
                 metrics::counter!("cascade_vnet_cascades_total", "result" => "failed").increment(1);
-                tracing::info!(cascade = k.id, reason = k.reason.as_deref(), "cascade failed");
+                tracing::info!(
+                    cascade = k.id,
+                    reason = k.reason.as_deref(),
+                    "cascade failed"
+                );
                 Err(VnetError::CascadeFailed {
                     cascade: Box::new(k),
                     problem,
@@ -286,21 +312,26 @@ impl Vnet {
             return Ok(k);
         }
         let call_id = k.gateway_call_id.clone().unwrap_or_default();
+        // While set, release events for this call are ignored: the operator's reason wins. It
+        // is cleared only after our own record is written, so a late event finds the cascade
+        // already ended and changes nothing.
         self.ending().insert(call_id.clone());
-        let released = self.inner.gateway.release(&call_id).await;
-        self.ending().remove(&call_id);
-        let call = released?;
-        // Re-read: a release by the MCU may have been recorded meanwhile.
-        let current = self.cascade(conference_id, id).await?;
-        if current.state != CascadeState::Cascaded {
-            return Ok(current);
+        let outcome = async {
+            let call = self.inner.gateway.release(&call_id).await?;
+            let current = self.cascade(conference_id, id).await?;
+            if current.state != CascadeState::Cascaded {
+                return Ok(current);
+            }
+            k.state = CascadeState::Ended;
+            k.ended_at = Some(clock::now());
+            k.reason = Some("ended by the operator".into());
+            k.q931_cause = call.as_ref().and_then(|c| c.q931_cause);
+            self.save(&k).await?;
+            Ok(k)
         }
-        k.state = CascadeState::Ended;
-        k.ended_at = Some(clock::now());
-        k.reason = Some("ended by the operator".into());
-        k.q931_cause = call.as_ref().and_then(|c| c.q931_cause);
-        self.save(&k).await?;
-        Ok(k)
+        .await;
+        self.ending().remove(&call_id);
+        outcome
     }
 
     /// Records that a gateway call is over (from the event stream or reconciliation).
@@ -309,17 +340,30 @@ impl Vnet {
             return Ok(None);
         }
         let (id, cause, h225) = (call.id.clone(), call.q931_cause, call.h225_reason.clone());
-        let mcu = self.mcu_of_call(&call.id).await?.unwrap_or_else(|| call.mcu.clone());
+        let mcu = self
+            .mcu_of_call(&call.id)
+            .await?
+            .unwrap_or_else(|| call.mcu.clone());
         let reason = ended_reason(call, &mcu);
         let ended = self
             .inner
             .db
-            .call(move |c| store::end_by_call(c, &id, &reason, cause, h225.as_deref(), clock::now()))
+            .call(move |c| {
+                store::end_by_call(c, &id, &reason, cause, h225.as_deref(), clock::now())
+            })
             .await?;
         match &ended {
-            Some(k) => tracing::info!(cascade = k.id, reason = k.reason.as_deref(), "cascade ended"),
+            Some(k) => tracing::info!(
+                cascade = k.id,
+                reason = k.reason.as_deref(),
+                "cascade ended"
+            ),
             None => {
-                let mut recent = self.inner.recent_releases.lock().unwrap_or_else(|e| e.into_inner());
+                let mut recent = self
+                    .inner
+                    .recent_releases
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 if recent.len() == RECENT_RELEASES {
                     recent.pop_front();
                 }
@@ -339,7 +383,9 @@ impl Vnet {
             .await?;
         let mut ended = 0;
         for k in live {
-            let Some(call_id) = k.gateway_call_id.as_deref() else { continue };
+            let Some(call_id) = k.gateway_call_id.as_deref() else {
+                continue;
+            };
             let call = match self.inner.gateway.call(call_id).await? {
                 Some(call) if !call.is_over() => continue,
                 Some(call) => call,
@@ -369,15 +415,22 @@ impl Vnet {
             .db
             .call(move |c| {
                 use rusqlite::OptionalExtension;
-                c.query_row("SELECT mcu FROM cascades WHERE gateway_call_id = ?1", [id], |r| r.get(0))
-                    .optional()
+                c.query_row(
+                    "SELECT mcu FROM cascades WHERE gateway_call_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()
             })
             .await
     }
 
     async fn save(&self, k: &Cascade) -> Result<(), DbError> {
         let k = k.clone();
-        self.inner.db.call(move |c| store::save_cascade(c, &k)).await
+        self.inner
+            .db
+            .call(move |c| store::save_cascade(c, &k))
+            .await
     }
 
     /// Dial string, remote conference and MCU text for a request.

@@ -33,7 +33,10 @@ pub async fn follow_gateway(vnet: Vnet, shutdown: Shutdown) {
         match connected {
             Ok(r) if r.status().is_success() => {
                 if warned {
-                    tracing::info!(gateway = vnet.gateway().base(), "gateway events followed again");
+                    tracing::info!(
+                        gateway = vnet.gateway().base(),
+                        "gateway events followed again"
+                    );
                 }
                 warned = false;
                 retry = FIRST_RETRY;

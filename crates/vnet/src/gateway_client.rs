@@ -127,7 +127,10 @@ impl GatewayClient {
         not_found_is_none(self.read(r).await)
     }
 
-    async fn read(&self, r: reqwest::Result<reqwest::Response>) -> Result<GatewayCall, GatewayError> {
+    async fn read(
+        &self,
+        r: reqwest::Result<reqwest::Response>,
+    ) -> Result<GatewayCall, GatewayError> {
         let unreachable = |source| GatewayError::Unreachable {
             url: self.base.clone(),
             source,
@@ -144,7 +147,12 @@ impl GatewayClient {
             });
         }
         let problem = serde_json::from_slice::<Problem>(&body).unwrap_or_else(|_| {
-            Problem::status(status).detail(String::from_utf8_lossy(&body).chars().take(200).collect::<String>())
+            Problem::status(status).detail(
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>(),
+            )
         });
         Err(GatewayError::Problem {
             problem: Box::new(problem),
@@ -152,7 +160,9 @@ impl GatewayClient {
     }
 }
 
-fn not_found_is_none(r: Result<GatewayCall, GatewayError>) -> Result<Option<GatewayCall>, GatewayError> {
+fn not_found_is_none(
+    r: Result<GatewayCall, GatewayError>,
+) -> Result<Option<GatewayCall>, GatewayError> {
     match r {
         Ok(c) => Ok(Some(c)),
         Err(GatewayError::Problem { problem }) if problem.status == 404 => Ok(None),

@@ -31,7 +31,9 @@ impl Server {
             .with_context(|| format!("cascade_prefix {:?}", config.cascade_prefix))?;
         let db = Db::open(&config.db_path(), store::MIGRATIONS)
             .with_context(|| format!("cannot open {}", config.db_path().display()))?;
-        let closed = db.call(|c| store::close_interrupted(c, clock::now())).await?;
+        let closed = db
+            .call(|c| store::close_interrupted(c, clock::now()))
+            .await?;
         if closed > 0 {
             tracing::warn!(closed, "closed cascades left dialing by the previous run");
         }
@@ -43,7 +45,9 @@ impl Server {
 
     /// The HTTP address.
     pub fn http_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound TCP listener has a local address")
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
     }
 
     /// The VN state (for embedding and tests).
@@ -55,7 +59,8 @@ impl Server {
     pub async fn serve(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let app = http::base_router(Some(self.vnet.db().clone()))
             .merge(api::router(self.vnet.clone()))
-            .fallback(http::not_found);
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed);
         let follower = tokio::spawn(follow_gateway(self.vnet.clone(), shutdown.clone()));
         tracing::info!(addr = %self.http_addr(), "VN server listening");
         let served = http::serve(self.listener, app, shutdown).await;

@@ -139,7 +139,11 @@ fn cascade_row(row: &Row<'_>) -> rusqlite::Result<Cascade> {
 }
 
 /// Creates a conference.
-pub fn insert_conference(c: &Connection, name: &str, now: OffsetDateTime) -> rusqlite::Result<Conference> {
+pub fn insert_conference(
+    c: &Connection,
+    name: &str,
+    now: OffsetDateTime,
+) -> rusqlite::Result<Conference> {
     c.execute(
         "INSERT INTO conferences (name, created_at) VALUES (?1, ?2)",
         params![name, clock::to_text(now)],
@@ -154,12 +158,18 @@ pub fn insert_conference(c: &Connection, name: &str, now: OffsetDateTime) -> rus
 }
 
 fn cascades_of(c: &Connection, conference_id: i64) -> rusqlite::Result<Vec<Cascade>> {
-    let mut stmt = c.prepare_cached("SELECT * FROM cascades WHERE conference_id = ?1 ORDER BY id")?;
+    let mut stmt =
+        c.prepare_cached("SELECT * FROM cascades WHERE conference_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([conference_id], cascade_row)?;
     rows.collect()
 }
 
-fn with_cascades(c: &Connection, id: i64, name: String, created_at: OffsetDateTime) -> rusqlite::Result<Conference> {
+fn with_cascades(
+    c: &Connection,
+    id: i64,
+    name: String,
+    created_at: OffsetDateTime,
+) -> rusqlite::Result<Conference> {
     let cascades = cascades_of(c, id)?;
     Ok(Conference {
         id,
@@ -268,7 +278,13 @@ pub fn end_by_call(
             "UPDATE cascades SET state = 'ended', reason = ?2, q931_cause = ?3, h225_reason = ?4,
                  ended_at = ?5
              WHERE gateway_call_id = ?1 AND state = 'cascaded' RETURNING id",
-            params![call_id, reason, q931_cause, h225_reason, clock::to_text(now)],
+            params![
+                call_id,
+                reason,
+                q931_cause,
+                h225_reason,
+                clock::to_text(now)
+            ],
             |r| r.get(0),
         )
         .optional()?;

@@ -17,19 +17,37 @@ async fn refusals_are_explained_and_recorded() {
     let vn = Vnet::start(&dir.path().join("vn"), &gw.url()).await;
     let conf = vn.conference("Ops").await;
 
-    let p = common::problem(vn.cascade(conf, json!({"dial": "809999@127.0.0.1"})).await, 404).await;
+    let p = common::problem(
+        vn.cascade(conf, json!({"dial": "809999@127.0.0.1"})).await,
+        404,
+    )
+    .await;
     assert_eq!(p["detail"], "conference 9999 does not exist on 127.0.0.1");
     assert_eq!(p["q931_cause"], 1);
     assert_eq!(p["h225_reason"], "calledPartyNotRegistered");
     assert!(p["gateway_call_id"].is_string());
-    let p = common::problem(vn.cascade(conf, json!({"conference": "1717", "mcu": "127.0.0.1"})).await, 409).await;
+    let p = common::problem(
+        vn.cascade(conf, json!({"conference": "1717", "mcu": "127.0.0.1"}))
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(p["detail"], "conference 1717 on 127.0.0.1 is full");
     assert_eq!(p["q931_cause"], 17);
-    let p = common::problem(vn.cascade(conf, json!({"conference": "2121", "mcu": "127.0.0.1"})).await, 403).await;
+    let p = common::problem(
+        vn.cascade(conf, json!({"conference": "2121", "mcu": "127.0.0.1"}))
+            .await,
+        403,
+    )
+    .await;
     assert_eq!(p["q931_cause"], 21);
 
     // The gateway's dial plan refuses an unknown prefix.
-    let p = common::problem(vn.cascade(conf, json!({"dial": "701234@127.0.0.1"})).await, 422).await;
+    let p = common::problem(
+        vn.cascade(conf, json!({"dial": "701234@127.0.0.1"})).await,
+        422,
+    )
+    .await;
     assert!(p["detail"].as_str().unwrap().contains("no route"), "{p}");
 
     let c = vn.get(&format!("/v1/conferences/{conf}")).await;
@@ -37,7 +55,10 @@ async fn refusals_are_explained_and_recorded() {
     let cascades = c["cascades"].as_array().unwrap();
     assert_eq!(cascades.len(), 4);
     assert!(cascades.iter().all(|k| k["state"] == "failed"));
-    assert_eq!(cascades[0]["reason"], "conference 9999 does not exist on 127.0.0.1");
+    assert_eq!(
+        cascades[0]["reason"],
+        "conference 9999 does not exist on 127.0.0.1"
+    );
     assert!(cascades[0]["ended_at"].is_string());
     vn.stop().await;
     gw.stop().await;
@@ -59,14 +80,26 @@ async fn bad_input_is_refused_before_anything_is_sent() {
         json!({}),
     ] {
         let p = common::problem(vn.cascade(conf, body.clone()).await, 400).await;
-        assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}: {p}");
+        assert!(
+            p["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{body}: {p}"
+        );
     }
     let r = vn.cascade(4242, json!({"dial": "801234@127.0.0.1"})).await;
     common::problem(r, 404).await;
-    let r = vn.http.post(vn.url("/v1/conferences")).json(&json!({"name": " "})).send().await.unwrap();
+    let r = vn
+        .http
+        .post(vn.url("/v1/conferences"))
+        .json(&json!({"name": " "}))
+        .send()
+        .await
+        .unwrap();
     common::problem(r, 400).await;
     assert!(gw.fake.dialed().is_empty());
-    assert!(vn.get(&format!("/v1/conferences/{conf}")).await["cascades"].as_array().unwrap().is_empty());
+    assert!(vn.get(&format!("/v1/conferences/{conf}")).await["cascades"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     vn.stop().await;
     gw.stop().await;
 }
@@ -75,13 +108,24 @@ async fn bad_input_is_refused_before_anything_is_sent() {
 async fn an_unreachable_gateway_is_a_502() {
     let dir = tempfile::tempdir().unwrap();
     // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let vn = Vnet::start(dir.path(), &format!("http://127.0.0.1:{port}")).await;
     let conf = vn.conference("Ops").await;
-    let p = common::problem(vn.cascade(conf, json!({"dial": "801234@127.0.0.1"})).await, 502).await;
+    let p = common::problem(
+        vn.cascade(conf, json!({"dial": "801234@127.0.0.1"})).await,
+        502,
+    )
+    .await;
     assert!(p["detail"].as_str().unwrap().contains("gateway"), "{p}");
     let c = vn.get(&format!("/v1/conferences/{conf}")).await;
     assert_eq!(c["cascades"][0]["state"], "failed");
-    assert!(c["cascades"][0]["reason"].as_str().unwrap().contains("cannot be reached"));
+    assert!(c["cascades"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be reached"));
     vn.stop().await;
 }

@@ -12,7 +12,12 @@ async fn the_operator_ends_a_cascade() {
     let gw = Gateway::start(&dir.path().join("gw"), FakeDialer::new()).await;
     let vn = Vnet::start(&dir.path().join("vn"), &gw.url()).await;
     let conf = vn.conference("Ops").await;
-    let k: Value = vn.cascade(conf, json!({"dial": "801234@127.0.0.1"})).await.json().await.unwrap();
+    let k: Value = vn
+        .cascade(conf, json!({"dial": "801234@127.0.0.1"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let r = vn
         .http
         .delete(vn.url(&format!("/v1/conferences/{conf}/cascades/{}", k["id"])))
@@ -23,13 +28,20 @@ async fn the_operator_ends_a_cascade() {
     let ended: Value = r.json().await.unwrap();
     assert_eq!(ended["state"], "ended");
     assert_eq!(ended["reason"], "ended by the operator");
-    assert!(gw.fake.live().is_empty(), "the gateway released the H.323 call");
-    let call: Value = reqwest::get(format!("{}/v1/calls/{}", gw.url(), k["gateway_call_id"].as_str().unwrap()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert!(
+        gw.fake.live().is_empty(),
+        "the gateway released the H.323 call"
+    );
+    let call: Value = reqwest::get(format!(
+        "{}/v1/calls/{}",
+        gw.url(),
+        k["gateway_call_id"].as_str().unwrap()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(call["q931_cause"], 16);
     // The release event that follows must not rewrite the reason.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -38,12 +50,30 @@ async fn the_operator_ends_a_cascade() {
     assert_eq!(c["cascades"][0]["reason"], "ended by the operator");
 
     // Deleting a conference ends its cascades first.
-    let k: Value = vn.cascade(conf, json!({"dial": "805678@127.0.0.1"})).await.json().await.unwrap();
+    let k: Value = vn
+        .cascade(conf, json!({"dial": "805678@127.0.0.1"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(k["state"], "cascaded");
-    let r = vn.http.delete(vn.url(&format!("/v1/conferences/{conf}"))).send().await.unwrap();
+    let r = vn
+        .http
+        .delete(vn.url(&format!("/v1/conferences/{conf}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     assert!(gw.fake.live().is_empty());
-    common::problem(vn.http.get(vn.url(&format!("/v1/conferences/{conf}"))).send().await.unwrap(), 404).await;
+    common::problem(
+        vn.http
+            .get(vn.url(&format!("/v1/conferences/{conf}")))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
     vn.stop().await;
     gw.stop().await;
 }
@@ -55,12 +85,24 @@ async fn a_release_by_the_mcu_reaches_the_vn_conference() {
     let vn = Vnet::start(&dir.path().join("vn"), &gw.url()).await;
     let a = vn.conference("Team A").await;
     let b = vn.conference("Team B").await;
-    let ka: Value = vn.cascade(a, json!({"dial": "801234@127.0.0.1"})).await.json().await.unwrap();
-    let kb: Value = vn.cascade(b, json!({"dial": "805678@127.0.0.1"})).await.json().await.unwrap();
+    let ka: Value = vn
+        .cascade(a, json!({"dial": "801234@127.0.0.1"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kb: Value = vn
+        .cascade(b, json!({"dial": "805678@127.0.0.1"}))
+        .await
+        .json()
+        .await
+        .unwrap();
 
     let call = ka["gateway_call_id"].as_str().unwrap().parse().unwrap();
     assert!(gw.fake.hang_up(call, 16, None));
-    let c = vn.wait_for(&format!("/v1/conferences/{a}"), |c| c["cascaded"] == false).await;
+    let c = vn
+        .wait_for(&format!("/v1/conferences/{a}"), |c| c["cascaded"] == false)
+        .await;
     assert_eq!(c["cascades"][0]["state"], "ended");
     assert_eq!(
         c["cascades"][0]["reason"],

@@ -14,12 +14,26 @@ async fn records_survive_and_missed_releases_are_caught_up() {
     let vn_dir = dir.path().join("vn");
     let vn = Vnet::start(&vn_dir, &gw.url()).await;
     let conf = vn.conference("Team A").await;
-    let kept: Value = vn.cascade(conf, json!({"dial": "801234@127.0.0.1"})).await.json().await.unwrap();
-    let dropped: Value = vn.cascade(conf, json!({"dial": "805678@127.0.0.1"})).await.json().await.unwrap();
+    let kept: Value = vn
+        .cascade(conf, json!({"dial": "801234@127.0.0.1"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dropped: Value = vn
+        .cascade(conf, json!({"dial": "805678@127.0.0.1"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     vn.stop().await;
 
     // While the VN server is down, the MCU releases one of the calls.
-    let call = dropped["gateway_call_id"].as_str().unwrap().parse().unwrap();
+    let call = dropped["gateway_call_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(gw.fake.hang_up(call, 16, None));
 
     let vn = Vnet::start(&vn_dir, &gw.url()).await;
@@ -32,7 +46,10 @@ async fn records_survive_and_missed_releases_are_caught_up() {
     assert_eq!(c["cascades"][0]["id"], kept["id"]);
     assert_eq!(c["cascades"][0]["state"], "cascaded");
     assert_eq!(c["cascades"][0]["gateway_call_id"], kept["gateway_call_id"]);
-    assert!(c["cascades"][1]["reason"].as_str().unwrap().contains("ended the call"));
+    assert!(c["cascades"][1]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("ended the call"));
     vn.stop().await;
     gw.stop().await;
 }

@@ -45,7 +45,9 @@ impl Gateway {
             data: data.to_path_buf(),
             ..gateway::Config::default()
         };
-        let server = gateway::Server::bind(config, Arc::new(fake.clone())).await.unwrap();
+        let server = gateway::Server::bind(config, Arc::new(fake.clone()))
+            .await
+            .unwrap();
         let addr = server.http_addr();
         let shutdown = Shutdown::new();
         let task = tokio::spawn(server.serve(shutdown.clone()));
@@ -116,7 +118,14 @@ impl Vnet {
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        self.http.get(self.url(path)).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Polls `path` until `done` holds (at most 10 s, 500 tries).
@@ -128,7 +137,10 @@ impl Vnet {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("{path} did not reach the expected state: {}", self.get(path).await);
+        panic!(
+            "{path} did not reach the expected state: {}",
+            self.get(path).await
+        );
     }
 }
 
