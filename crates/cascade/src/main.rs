@@ -3,8 +3,10 @@
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod demo;
+mod servers;
 
-/// cascade: H.323 tools.
+/// cascade: cascade VN conferences into the conferences of H.323 MCUs, and the tools around it.
 #[derive(Debug, Parser)]
 #[command(name = "cascade", version, about)]
 struct Cli {
@@ -16,10 +18,23 @@ struct Cli {
 enum Command {
     /// Decode the H.323 signalling (H.225.0, RAS, H.245) in a pcap/pcapng capture as a call ladder.
     Decode(decode::Args),
+    /// Run the H.323 MCU: many conferences (rooms), admin API.
+    Mcu(mcu::Args),
+    /// Run the protocol-conversion server: HTTP first call requests in, H.323 calls out.
+    Gateway(gateway::Args),
+    /// Run the VN conference server: conferences, cascades, operator page.
+    Vnet(vnet::Args),
+    /// Start all three servers on loopback, cascade two VN conferences into two MCU rooms, and
+    /// show what happened.
+    Demo(demo::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Decode(args) => decode::run(&args),
+        Command::Mcu(args) => servers::mcu(&args),
+        Command::Gateway(args) => servers::gateway(&args),
+        Command::Vnet(args) => servers::vnet(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }

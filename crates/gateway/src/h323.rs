@@ -28,7 +28,10 @@ pub struct H323Dialer {
 impl Default for H323Dialer {
     fn default() -> Self {
         H323Dialer {
-            timers: CallTimers { t303: Duration::from_secs(8), ..CallTimers::default() },
+            timers: CallTimers {
+                t303: Duration::from_secs(8),
+                ..CallTimers::default()
+            },
         }
     }
 }
@@ -52,9 +55,13 @@ fn reason(r: &Release) -> Option<ReleaseReason> {
 #[async_trait]
 impl Dialer for H323Dialer {
     async fn dial(&self, request: DialRequest) -> Result<CallHandle, DialFailure> {
-        let stream = TcpStream::connect(request.mcu).await.map_err(DialFailure::Unreachable)?;
+        let stream = TcpStream::connect(request.mcu)
+            .await
+            .map_err(DialFailure::Unreachable)?;
         let local = stream.local_addr().map_err(DialFailure::Unreachable)?;
-        let media = MediaSockets::bind(local.ip()).await.map_err(DialFailure::Unreachable)?;
+        let media = MediaSockets::bind(local.ip())
+            .await
+            .map_err(DialFailure::Unreachable)?;
         let config = CallConfig {
             kind: EndpointKind::Gateway,
             aliases: vec![Alias::H323Id(request.caller_alias.clone())],
@@ -72,7 +79,10 @@ impl Dialer for H323Dialer {
             h245_listener: None,
             timers: self.timers,
         };
-        let digits = request.conference.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#');
+        let digits = request
+            .conference
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
         let dial = Dial {
             destination: vec![if digits {
                 Alias::DialedDigits(request.conference.clone())
@@ -87,21 +97,33 @@ impl Dialer for H323Dialer {
         let mut guard = AbandonGuard(Some(task.commands.clone()));
         loop {
             let Some(event) = task.events.recv().await else {
-                return Err(DialFailure::Protocol { detail: "the call task ended without a release".into() });
+                return Err(DialFailure::Protocol {
+                    detail: "the call task ended without a release".into(),
+                });
             };
             match event {
                 Event::Connected => break,
                 Event::Released(r) => {
                     guard.0 = None;
                     return Err(match r.by {
-                        Side::Remote if r.cause == CauseValue::DestinationOutOfOrder => DialFailure::Protocol {
-                            detail: "the MCU closed the call signalling connection".into(),
+                        Side::Remote if r.cause == CauseValue::DestinationOutOfOrder => {
+                            DialFailure::Protocol {
+                                detail: "the MCU closed the call signalling connection".into(),
+                            }
+                        }
+                        Side::Remote => DialFailure::Rejected {
+                            q931_cause: Some(r.cause.code()),
+                            h225_reason: reason(&r),
                         },
-                        Side::Remote => DialFailure::Rejected { q931_cause: Some(r.cause.code()), h225_reason: reason(&r) },
-                        Side::Local if r.cause == CauseValue::RecoveryOnTimerExpiry || r.cause == CauseValue::NoAnswer => {
+                        Side::Local
+                            if r.cause == CauseValue::RecoveryOnTimerExpiry
+                                || r.cause == CauseValue::NoAnswer =>
+                        {
                             DialFailure::Timeout
                         }
-                        Side::Local => DialFailure::Protocol { detail: format!("call cleared locally: cause {}", r.cause) },
+                        Side::Local => DialFailure::Protocol {
+                            detail: format!("call cleared locally: cause {}", r.cause),
+                        },
                     });
                 }
                 _ => {}
@@ -121,7 +143,11 @@ fn seed_from(id: u128, local: SocketAddr) -> u64 {
 }
 
 /// A connected call: waits for the gateway's release request or the MCU's release.
-async fn run_connected(mut task: CallTask, mut control: crate::dialer::CallControl, media: MediaSockets) {
+async fn run_connected(
+    mut task: CallTask,
+    mut control: crate::dialer::CallControl,
+    media: MediaSockets,
+) {
     let _media = media; // held so the announced RTP/RTCP ports stay bound for the call
     let mut requested: Option<u8> = None;
     loop {

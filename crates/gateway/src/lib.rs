@@ -30,9 +30,9 @@ pub mod config;
 pub mod dialer;
 pub mod dialplan;
 pub mod events;
-pub mod h323;
 #[cfg(feature = "fake")]
 pub mod fake;
+pub mod h323;
 pub mod server;
 pub mod store;
 

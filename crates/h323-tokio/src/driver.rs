@@ -173,6 +173,7 @@ async fn flush(call: &mut Call, io: &mut Io, events: &mpsc::UnboundedSender<Even
         let mut progressed = false;
         while let Some(t) = call.poll_transmit() {
             progressed = true;
+            log_wire(call.kind(), t.channel, &t.bytes);
             let result = match t.channel {
                 Channel::Signalling => io.signalling.write_all(&t.bytes).await,
                 Channel::H245 => match io.h245.as_mut() {
@@ -224,5 +225,25 @@ async fn accept_opt(l: Option<&TcpListener>) -> io::Result<(TcpStream, std::net:
     match l {
         Some(l) => l.accept().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Logs each message we send at `h323::wire` (info): the Q.931 type and the H.225.0 body, or
+/// the H.245 PDU name, with who sends it. Only formatted when that target is enabled.
+fn log_wire(kind: h323::call::EndpointKind, channel: Channel, frames: &[u8]) {
+    if !tracing::enabled!(target: "h323::wire", tracing::Level::INFO) {
+        return;
+    }
+    // One transmit holds whole frames, so a fresh deframer sees every message in it.
+    let mut d = h323::tpkt::Deframer::new();
+    d.push(frames);
+    while let Ok(Some(f)) = d.next_frame() {
+        let text = h323::call::describe(channel, &f);
+        let who = match kind {
+            h323::call::EndpointKind::Gateway => "gateway →",
+            h323::call::EndpointKind::Mcu => "    mcu →",
+            h323::call::EndpointKind::Terminal => "terminal →",
+        };
+        tracing::info!(target: "h323::wire", "   {who} {text}");
     }
 }

@@ -34,7 +34,9 @@ pub struct H323Signalling {
 
 impl Default for H323Signalling {
     fn default() -> Self {
-        H323Signalling { name: "cascade MCU".into() }
+        H323Signalling {
+            name: "cascade MCU".into(),
+        }
     }
 }
 
@@ -61,7 +63,10 @@ impl Signalling for H323Signalling {
             }
             drop(ctx.listener);
             // The server has asked every seat to release (cause 16); let the calls send it.
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, async { while calls.join_next().await.is_some() {} }).await;
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+                while calls.join_next().await.is_some() {}
+            })
+            .await;
             calls.abort_all();
             Ok(())
         })
@@ -105,19 +110,30 @@ fn asn_reason(r: ReleaseReason) -> Option<ReleaseCompleteReason> {
     })
 }
 
-async fn serve_call(stream: TcpStream, peer: SocketAddr, rooms: RoomRegistry, name: String, seed: u64) {
+async fn serve_call(
+    stream: TcpStream,
+    peer: SocketAddr,
+    rooms: RoomRegistry,
+    name: String,
+    seed: u64,
+) {
     let local = match stream.local_addr() {
         Ok(a) => a,
         Err(_) => return,
     };
-    let (media, h245) = match (MediaSockets::bind(local.ip()).await, TcpListener::bind((local.ip(), 0)).await) {
+    let (media, h245) = match (
+        MediaSockets::bind(local.ip()).await,
+        TcpListener::bind((local.ip(), 0)).await,
+    ) {
         (Ok(m), Ok(l)) => (m, l),
         _ => {
             tracing::warn!(%peer, "cannot bind media or H.245 sockets; dropping the call");
             return;
         }
     };
-    let (Ok(local_media), Ok(h245_addr)) = (media.local_media(), h245.local_addr()) else { return };
+    let (Ok(local_media), Ok(h245_addr)) = (media.local_media(), h245.local_addr()) else {
+        return;
+    };
     let config = CallConfig {
         kind: EndpointKind::Mcu,
         aliases: vec![CallAlias::H323Id(name.clone())],
@@ -180,7 +196,7 @@ async fn serve_call(stream: TcpStream, peer: SocketAddr, rooms: RoomRegistry, na
                 Some(ParticipantCommand::Release { q850_cause, .. }) => {
                     let _ = task.commands.send(Command::Hangup(CauseValue::from_code(q850_cause)));
                 }
-                Some(_) | None => {}
+                None => {}
             },
             e = task.events.recv() => match e {
                 Some(Event::Connected) => {

@@ -36,6 +36,46 @@ use crate::tpkt;
 
 pub use uu::{Alias, EndpointKind};
 
+/// A one-line summary of one TPKT payload for logs: `Setup [setup, fastStart 4, tunnelled
+/// terminalCapabilitySet]`, or the H.245 PDU name on a separate H.245 connection.
+pub fn describe(channel: Channel, frame: &[u8]) -> String {
+    let h245_name = |b: &[u8]| match rasn::aper::decode::<MultimediaSystemControlMessage>(b) {
+        Ok(m) => crate::h245::messages::name(&m).to_owned(),
+        Err(_) => "undecodable H.245".to_owned(),
+    };
+    if channel == Channel::H245 {
+        return format!("H.245 {}", h245_name(frame));
+    }
+    let msg = match Message::decode(frame) {
+        Ok(m) => m,
+        Err(e) => return format!("malformed Q.931: {e}"),
+    };
+    let mut parts = Vec::new();
+    if let Some(Ok(ui)) = msg
+        .user_user()
+        .map(rasn::aper::decode::<H323UserInformation>)
+    {
+        let r = uu::read(&ui);
+        parts.push(r.body.to_owned());
+        if let Some(a) = r.destination.first() {
+            parts.push(format!("to {}", a.describe()));
+        }
+        if !r.fast_start.is_empty() {
+            parts.push(format!("fastStart {}", r.fast_start.len()));
+        }
+        if let Some(reason) = r.release_reason.as_ref() {
+            parts.push(uu::release_reason_name(reason).to_owned());
+        }
+        for pdu in &r.h245_control {
+            parts.push(format!("tunnelled {}", h245_name(pdu)));
+        }
+    }
+    if let Some(c) = msg.cause() {
+        parts.push(format!("cause {}", c.value));
+    }
+    format!("{:?} [{}]", msg.message_type, parts.join(", "))
+}
+
 /// Which TCP connection bytes belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
@@ -339,6 +379,11 @@ impl Call {
     /// The Q.931 state.
     pub fn state(&self) -> CallState {
         self.state
+    }
+
+    /// What we are (gateway, MCU, terminal).
+    pub fn kind(&self) -> EndpointKind {
+        self.config.kind
     }
 
     /// True for the calling side.

@@ -606,7 +606,8 @@ pub fn release_reason_name(r: &ReleaseCompleteReason) -> &'static str {
     }
 }
 
-/// The H.225.0 release reason that goes with a Q.850 cause (H.225.0 table 5 read backwards).
+/// The H.225.0 release reason that goes with a Q.850 cause (H.225.0 table 5 read backwards);
+/// none for normal clearing, where the reason adds nothing.
 pub fn reason_for_cause(cause: u8) -> Option<ReleaseCompleteReason> {
     use ReleaseCompleteReason as R;
     Some(match cause {
@@ -617,7 +618,7 @@ pub fn reason_for_cause(cause: u8) -> Option<ReleaseCompleteReason> {
         28 => R::badFormatAddress(()),
         34 => R::noBandwidth(()),
         42 | 47 => R::gatewayResources(()),
-        16 | 31 => R::undefinedReason(()),
+        31 => R::undefinedReason(()),
         _ => return None,
     })
 }

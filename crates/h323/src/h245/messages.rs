@@ -336,3 +336,47 @@ pub fn olc_reverse_h2250(o: &OpenLogicalChannel) -> Option<&H2250LogicalChannelP
         _ => None,
     }
 }
+
+/// The ASN.1 name of a PDU's inner choice (`terminalCapabilitySet`, `openLogicalChannelAck`,
+/// ...), for logs. Covers what cascade sends and answers; others show their outer kind.
+pub fn name(m: &Msg) -> &'static str {
+    match m {
+        Msg::request(r) => match r {
+            RequestMessage::masterSlaveDetermination(_) => "masterSlaveDetermination",
+            RequestMessage::terminalCapabilitySet(_) => "terminalCapabilitySet",
+            RequestMessage::openLogicalChannel(_) => "openLogicalChannel",
+            RequestMessage::closeLogicalChannel(_) => "closeLogicalChannel",
+            RequestMessage::requestChannelClose(_) => "requestChannelClose",
+            RequestMessage::roundTripDelayRequest(_) => "roundTripDelayRequest",
+            _ => "request",
+        },
+        Msg::response(r) => match r {
+            ResponseMessage::masterSlaveDeterminationAck(_) => "masterSlaveDeterminationAck",
+            ResponseMessage::masterSlaveDeterminationReject(_) => "masterSlaveDeterminationReject",
+            ResponseMessage::terminalCapabilitySetAck(_) => "terminalCapabilitySetAck",
+            ResponseMessage::terminalCapabilitySetReject(_) => "terminalCapabilitySetReject",
+            ResponseMessage::openLogicalChannelAck(_) => "openLogicalChannelAck",
+            ResponseMessage::openLogicalChannelReject(_) => "openLogicalChannelReject",
+            ResponseMessage::closeLogicalChannelAck(_) => "closeLogicalChannelAck",
+            ResponseMessage::requestChannelCloseAck(_) => "requestChannelCloseAck",
+            ResponseMessage::roundTripDelayResponse(_) => "roundTripDelayResponse",
+            _ => "response",
+        },
+        Msg::command(c) => match c {
+            CommandMessage::endSessionCommand(_) => "endSessionCommand",
+            CommandMessage::miscellaneousCommand(_) => "miscellaneousCommand",
+            CommandMessage::flowControlCommand(_) => "flowControlCommand",
+            _ => "command",
+        },
+        Msg::indication(i) => match i {
+            IndicationMessage::userInput(_) => "userInput",
+            IndicationMessage::masterSlaveDeterminationRelease(_) => {
+                "masterSlaveDeterminationRelease"
+            }
+            IndicationMessage::terminalCapabilitySetRelease(_) => "terminalCapabilitySetRelease",
+            IndicationMessage::functionNotUnderstood(_) => "functionNotUnderstood",
+            _ => "indication",
+        },
+        _ => "unknown",
+    }
+}

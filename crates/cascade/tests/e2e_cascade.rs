@@ -1,0 +1,282 @@
+//! The cascade flow end to end: three `cascade` processes (mcu, gateway, vnet) on free loopback
+//! ports, driven only through HTTP, with real H.323 between the gateway and the MCU.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+fn start(args: &[&str], data: &Path) -> Proc {
+    let child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("CASCADE_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cascade");
+    Proc(child)
+}
+
+async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{base} did not become healthy");
+}
+
+struct Stack {
+    _procs: Vec<Proc>,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+    mcu: String,
+    vnet: String,
+    h323: SocketAddr,
+}
+
+async fn stack() -> Stack {
+    let dir = tempfile::tempdir().unwrap();
+    let (mcu_http, gw_http, vn_http, h323) = (free_port(), free_port(), free_port(), free_port());
+    let mcu = start(
+        &[
+            "mcu",
+            "--http",
+            &format!("127.0.0.1:{mcu_http}"),
+            "--h323",
+            &format!("127.0.0.1:{h323}"),
+        ],
+        &dir.path().join("mcu"),
+    );
+    let gw = start(
+        &[
+            "gateway",
+            "--http",
+            &format!("127.0.0.1:{gw_http}"),
+            "--call-timeout",
+            "3s",
+        ],
+        &dir.path().join("gw"),
+    );
+    let vn = start(
+        &[
+            "vnet",
+            "--http",
+            &format!("127.0.0.1:{vn_http}"),
+            "--gateway",
+            &format!("http://127.0.0.1:{gw_http}"),
+        ],
+        &dir.path().join("vn"),
+    );
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let s = Stack {
+        _procs: vec![mcu, gw, vn],
+        _dir: dir,
+        http,
+        mcu: format!("http://127.0.0.1:{mcu_http}"),
+        vnet: format!("http://127.0.0.1:{vn_http}"),
+        h323: format!("127.0.0.1:{h323}").parse().unwrap(),
+    };
+    for base in [&s.mcu, &format!("http://127.0.0.1:{gw_http}"), &s.vnet] {
+        wait_healthy(&s.http, base).await;
+    }
+    s
+}
+
+impl Stack {
+    async fn post(&self, url: String, body: Value) -> (u16, Value) {
+        let r = self.http.post(url).json(&body).send().await.unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn get(&self, url: String) -> Value {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+    async fn room(&self, number: &str, max: u32, locked: bool) {
+        let (s, v) = self
+            .post(
+                format!("{}/v1/rooms", self.mcu),
+                json!({"number": number, "max_participants": max, "locked": locked}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    async fn conference(&self, name: &str) -> i64 {
+        let (s, v) = self
+            .post(
+                format!("{}/v1/conferences", self.vnet),
+                json!({"name": name}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    }
+    async fn cascade(&self, conf: i64, dial: &str) -> (u16, Value) {
+        self.post(
+            format!("{}/v1/conferences/{conf}/cascades", self.vnet),
+            json!({"dial": dial}),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn cascades_succeed_and_fail_with_the_right_answers() {
+    let s = stack().await;
+    s.room("1234", 8, false).await;
+    s.room("5678", 1, false).await;
+    s.room("4444", 8, true).await;
+    let a = s.conference("VN Alpha").await;
+    let b = s.conference("VN Beta").await;
+    let h = s.h323.port();
+
+    // Two VN conferences into two rooms of one MCU at once.
+    let (d1, d2) = (
+        format!("801234@127.0.0.1:{h}"),
+        format!("805678@127.0.0.1:{h}"),
+    );
+    let (one, two) = tokio::join!(s.cascade(a, &d1), s.cascade(b, &d2));
+    assert_eq!(one.0, 201, "{}", one.1);
+    assert_eq!(one.1["state"], "cascaded");
+    assert_eq!(one.1["conference"], "1234");
+    assert_eq!(two.0, 201, "{}", two.1);
+    let room = s.get(format!("{}/v1/rooms/1234", s.mcu)).await;
+    assert_eq!(room["participants"].as_array().unwrap().len(), 1, "{room}");
+    assert_eq!(room["participants"][0]["alias"], "VN Alpha", "{room}");
+    let conf = s.get(format!("{}/v1/conferences/{a}", s.vnet)).await;
+    assert_eq!(conf["cascaded"], true, "{conf}");
+
+    // Unknown conference: 404 with cause 1 and calledPartyNotRegistered.
+    let (st, v) = s.cascade(a, &format!("809999@127.0.0.1:{h}")).await;
+    assert_eq!(st, 404, "{v}");
+    assert_eq!(v["q931_cause"], 1, "{v}");
+    assert_eq!(v["h225_reason"], "calledPartyNotRegistered", "{v}");
+    // Full room (5678 holds one): 409, cause 17.
+    let (st, v) = s.cascade(a, &format!("805678@127.0.0.1:{h}")).await;
+    assert_eq!((st, v["q931_cause"].as_i64()), (409, Some(17)), "{v}");
+    // Locked: 403, cause 21.
+    let (st, v) = s.cascade(a, &format!("804444@127.0.0.1:{h}")).await;
+    assert_eq!((st, v["q931_cause"].as_i64()), (403, Some(21)), "{v}");
+    // Malformed dial and unknown prefix never reach an MCU.
+    assert_eq!(s.cascade(a, "80@@nowhere").await.0, 400);
+    assert_eq!(s.cascade(a, &format!("771234@127.0.0.1:{h}")).await.0, 422);
+    // MCU down.
+    let dead = free_port();
+    assert_eq!(
+        s.cascade(a, &format!("801234@127.0.0.1:{dead}")).await.0,
+        502
+    );
+    // An MCU that accepts TCP and never answers: 504 after the gateway's 3 s call timeout.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let (st, v) = s
+        .cascade(a, &format!("801234@127.0.0.1:{silent_port}"))
+        .await;
+    assert_eq!(st, 504, "{v}");
+    drop(silent);
+
+    // Hang-up from the MCU side: kick the participant, the VN conference learns it.
+    let room = s.get(format!("{}/v1/rooms/5678", s.mcu)).await;
+    let pid = room["participants"][0]["id"].as_i64().unwrap();
+    let r = s
+        .http
+        .delete(format!("{}/v1/rooms/5678/participants/{pid}", s.mcu))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let conf = s.get(format!("{}/v1/conferences/{b}", s.vnet)).await;
+        if conf["cascaded"] == false {
+            assert!(
+                conf["cascades"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["state"] == "ended"),
+                "{conf}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "VN conference never learned of the kick: {conf}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Hang-up from the VN side: the MCU room empties.
+    let conf = s.get(format!("{}/v1/conferences/{a}", s.vnet)).await;
+    let cid = conf["cascades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["state"] == "cascaded")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = s
+        .http
+        .delete(format!("{}/v1/conferences/{a}/cascades/{cid}", s.vnet))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let room = s.get(format!("{}/v1/rooms/1234", s.mcu)).await;
+        if room["participants"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "participant stayed after the VN hang-up: {room}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
