@@ -280,3 +280,142 @@ async fn cascades_succeed_and_fail_with_the_right_answers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn two_hundred_concurrent_cascades_into_twenty_rooms() {
+    let s = stack().await;
+    for r in 0..20 {
+        s.room(&format!("7{r:03}"), 20, false).await;
+    }
+    let h = s.h323.port();
+    let mut confs = Vec::new();
+    for i in 0..200 {
+        confs.push((
+            s.conference(&format!("VN {i:03}")).await,
+            format!("7{:03}", i % 20),
+        ));
+    }
+    let results = futures_util::future::join_all(confs.iter().map(|(c, room)| {
+        let dial = format!("80{room}@127.0.0.1:{h}");
+        let s = &s;
+        async move { s.cascade(*c, &dial).await }
+    }))
+    .await;
+    for (st, v) in &results {
+        assert_eq!(*st, 201, "{v}");
+    }
+    for r in 0..20 {
+        let room = s.get(format!("{}/v1/rooms/7{r:03}", s.mcu)).await;
+        let mut names: Vec<String> = room["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["alias"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        let mut want: Vec<String> = (0..200)
+            .filter(|i| i % 20 == r)
+            .map(|i| format!("VN {i:03}"))
+            .collect();
+        want.sort();
+        assert_eq!(names, want, "room 7{r:03}");
+    }
+}
+
+#[tokio::test]
+async fn gateway_to_mcu_traffic_dissects_in_tshark() {
+    if Command::new("tshark")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
+        assert!(std::env::var("CI").is_err(), "tshark is required under CI");
+        println!("SKIP: tshark not installed");
+        return;
+    }
+    let s = stack().await;
+    s.room("1234", 8, false).await;
+    let a = s.conference("VN Capture").await;
+    let h = s.h323.port();
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("gw-mcu.pcapng");
+    let mut capture = Command::new("tshark")
+        .args([
+            "-i",
+            "lo",
+            "-f",
+            &format!("tcp port {h}"),
+            "-a",
+            "duration:60",
+            "-w",
+        ])
+        .arg(&pcap)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut err = std::io::BufReader::new(capture.stderr.take().unwrap());
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap_or(0) > 0 && !line.contains("Capturing on") {
+            line.clear();
+        }
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut sink);
+        });
+    }
+    // dumpcap announces the interface a moment before its filter sees packets.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(s.cascade(a, &format!("801234@127.0.0.1:{h}")).await.0, 201);
+    assert_eq!(s.cascade(a, &format!("809999@127.0.0.1:{h}")).await.0, 404);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = Command::new("kill")
+        .args(["-INT", &capture.id().to_string()])
+        .status();
+    let _ = capture.wait();
+
+    let bad = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(["-Y", "_ws.malformed || _ws.expert.severity >= warning"])
+        .output()
+        .unwrap();
+    let bad = String::from_utf8_lossy(&bad.stdout);
+    assert!(bad.trim().is_empty(), "tshark found problems:\n{bad}");
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "q931",
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "q931.message_type",
+            "-e",
+            "h225.dialledDigits",
+            "-e",
+            "q931.cause_value",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('|').collect()).collect();
+    let setups: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "0x05")
+        .map(|r| r[1])
+        .collect();
+    // The called alias is the conference number, the "80" prefix stripped.
+    assert_eq!(setups, ["1234", "9999"], "{text}");
+    assert!(rows.iter().any(|r| r[0] == "0x07"), "no Connect:\n{text}");
+    assert!(
+        rows.iter().any(|r| r[0] == "0x5a" && r[2] == "1"),
+        "no ReleaseComplete with cause 1:\n{text}"
+    );
+}
