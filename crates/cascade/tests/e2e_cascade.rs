@@ -61,8 +61,11 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
 }
 
 struct Stack {
-    _procs: Vec<Proc>,
+    procs: Vec<Option<Proc>>,
+    /// How each process was started, to restart it on the same ports and data.
+    launches: Vec<(Vec<String>, std::path::PathBuf)>,
     _dir: tempfile::TempDir,
+    gateway: String,
     http: reqwest::Client,
     mcu: String,
     vnet: String,
@@ -72,42 +75,50 @@ struct Stack {
 async fn stack() -> Stack {
     let dir = tempfile::tempdir().unwrap();
     let (mcu_http, gw_http, vn_http, h323) = (free_port(), free_port(), free_port(), free_port());
-    let mcu = start(
-        &[
-            "mcu",
-            "--http",
-            &format!("127.0.0.1:{mcu_http}"),
-            "--h323",
-            &format!("127.0.0.1:{h323}"),
-        ],
-        &dir.path().join("mcu"),
-    );
-    let gw = start(
-        &[
-            "gateway",
-            "--http",
-            &format!("127.0.0.1:{gw_http}"),
-            "--call-timeout",
-            "3s",
-        ],
-        &dir.path().join("gw"),
-    );
-    let vn = start(
-        &[
-            "vnet",
-            "--http",
-            &format!("127.0.0.1:{vn_http}"),
-            "--gateway",
-            &format!("http://127.0.0.1:{gw_http}"),
-        ],
-        &dir.path().join("vn"),
-    );
+    let launches: Vec<(Vec<String>, std::path::PathBuf)> = vec![
+        (
+            vec![
+                "mcu".into(),
+                "--http".into(),
+                format!("127.0.0.1:{mcu_http}"),
+                "--h323".into(),
+                format!("127.0.0.1:{h323}"),
+            ],
+            dir.path().join("mcu"),
+        ),
+        (
+            vec![
+                "gateway".into(),
+                "--http".into(),
+                format!("127.0.0.1:{gw_http}"),
+                "--call-timeout".into(),
+                "3s".into(),
+            ],
+            dir.path().join("gw"),
+        ),
+        (
+            vec![
+                "vnet".into(),
+                "--http".into(),
+                format!("127.0.0.1:{vn_http}"),
+                "--gateway".into(),
+                format!("http://127.0.0.1:{gw_http}"),
+            ],
+            dir.path().join("vn"),
+        ),
+    ];
+    let procs = launches
+        .iter()
+        .map(|(a, d)| Some(start(&a.iter().map(String::as_str).collect::<Vec<_>>(), d)))
+        .collect();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     let s = Stack {
-        _procs: vec![mcu, gw, vn],
+        procs,
+        launches,
+        gateway: format!("http://127.0.0.1:{gw_http}"),
         _dir: dir,
         http,
         mcu: format!("http://127.0.0.1:{mcu_http}"),
@@ -121,6 +132,19 @@ async fn stack() -> Stack {
 }
 
 impl Stack {
+    /// Stops process `i` with SIGTERM (graceful) and starts it again on the same ports and data.
+    async fn restart(&mut self, i: usize) {
+        let (args, data) = self.launches[i].clone();
+        // Dropping sends SIGTERM and waits for the exit, so the new process can bind.
+        self.procs[i] = None;
+        self.procs[i] = Some(start(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            &data,
+        ));
+        let base = [&self.mcu, &self.gateway, &self.vnet][i].clone();
+        wait_healthy(&self.http, &base).await;
+    }
+
     async fn post(&self, url: String, body: Value) -> (u16, Value) {
         let r = self.http.post(url).json(&body).send().await.unwrap();
         let s = r.status().as_u16();
@@ -418,4 +442,38 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
         rows.iter().any(|r| r[0] == "0x5a" && r[2] == "1"),
         "no ReleaseComplete with cause 1:\n{text}"
     );
+}
+
+#[tokio::test]
+async fn restarted_servers_keep_their_records() {
+    let mut s = stack().await;
+    s.room("1234", 8, false).await;
+    let a = s.conference("VN Durable").await;
+    let h = s.h323.port();
+    let (st, v) = s.cascade(a, &format!("801234@127.0.0.1:{h}")).await;
+    assert_eq!(st, 201, "{v}");
+    let call = v["gateway_call_id"].as_str().unwrap().to_owned();
+
+    // The gateway stops gracefully: it releases the live call (cause 16) and keeps the record.
+    s.restart(1).await;
+    let rec = s.get(format!("{}/v1/calls/{call}", s.gateway)).await;
+    assert_eq!(rec["id"], call.as_str(), "{rec}");
+    assert_ne!(rec["state"], "connected", "{rec}");
+    let room = s.get(format!("{}/v1/rooms/1234", s.mcu)).await;
+    assert!(
+        room["participants"].as_array().unwrap().is_empty(),
+        "{room}"
+    );
+
+    // The MCU keeps its rooms; the VN server keeps conferences and cascade history.
+    s.restart(0).await;
+    let room = s.get(format!("{}/v1/rooms/1234", s.mcu)).await;
+    assert_eq!(room["number"], "1234", "{room}");
+    s.restart(2).await;
+    let conf = s.get(format!("{}/v1/conferences/{a}", s.vnet)).await;
+    assert_eq!(conf["name"], "VN Durable", "{conf}");
+    assert_eq!(conf["cascades"].as_array().unwrap().len(), 1, "{conf}");
+    // And the stack still cascades after all three restarts.
+    let (st, v) = s.cascade(a, &format!("801234@127.0.0.1:{h}")).await;
+    assert_eq!(st, 201, "{v}");
 }
