@@ -6,3 +6,7 @@
 //! `now` in, and deadlines come back out.
 
 pub use h323_asn1 as asn;
+
+pub mod h225;
+pub mod h245;
+pub mod per;
