@@ -154,7 +154,7 @@ macro_rules! body_wire {
         /// the same order (so the same tags and indices), plus spare extension
         /// alternatives that catch unknown ones.
         #[derive(AsnType, Debug, Clone, Decode, Encode, PartialEq, Eq)]
-        #[rasn(choice, automatic_tags)]
+        #[rasn(choice, automatic_tags, identifier = "H323-UU-PDU.h323-message-body")]
         #[non_exhaustive]
         pub(crate) enum BodyWire {
             Setup(Box<SetupUUIE>),

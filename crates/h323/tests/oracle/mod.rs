@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub mod h245_samples;
+
 /// Longest wait for one answer; the first includes compiling the modules.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(180);
 

@@ -99,7 +99,7 @@ macro_rules! ras_messages {
         /// Wire mirror of RasMessage: the same alternatives in the same order,
         /// then spare extension alternatives that catch unknown message types.
         #[derive(AsnType, Debug, Clone, Decode, Encode, PartialEq, Eq)]
-        #[rasn(choice, automatic_tags)]
+        #[rasn(choice, automatic_tags, identifier = "RasMessage")]
         #[non_exhaustive]
         #[allow(clippy::large_enum_variant, non_camel_case_types)]
         enum RasWire {
