@@ -8,13 +8,19 @@
 //! # Robustness on hostile input
 //!
 //! rasn 0.30's APER decoder was checked for panics and for allocations driven by
-//! length fields: every length is consumed through a bounds-checked `take` of
-//! the input before octets are copied, `SEQUENCE OF` reserves at most as many
-//! elements as the remaining input has bits, and nesting is capped at depth 128.
-//! The proptests in `tests/per_robustness.rs` and the fuzz targets `h225_user_info`,
-//! `ras` and `h245` exercise this; neither found a panic. [`decode`] refuses
-//! inputs above [`MAX_PDU_LEN`] first, which bounds every allocation by that
-//! size times a small factor, whatever the input claims.
+//! length fields: octets are copied only after a bounds-checked `take` of the
+//! input, nesting is capped at depth 128, and a `SEQUENCE OF` reserves
+//! `min(claimed count, remaining input bits)` elements. So a length field alone
+//! can reserve at most one element per input bit (and at most 64K elements):
+//! with the largest element type of these modules (3008 bytes, an IRR's
+//! per-call H323-UU-PDU record) a 2 KiB datagram can make rasn *reserve* up to
+//! ~49 MB of address space, mostly never touched. That is bounded, not
+//! unbounded; callers decoding untrusted datagrams concurrently should bound
+//! their concurrency. [`decode`] refuses inputs above [`MAX_PDU_LEN`] before
+//! decoding. `tests/per_robustness.rs` (random and mutated real PDUs under a
+//! peak-allocation-tracking allocator) and the fuzz targets `h225_user_info`,
+//! `ras` and `h245` exercise this; neither found a panic, so no `catch_unwind`
+//! is needed (and none would help against an allocation failure, which aborts).
 //!
 //! # Extensibility
 //!
@@ -22,7 +28,25 @@
 //! skipped on decode and is **not** kept: re-encoding the decoded value drops it.
 //! An unknown `CHOICE` extension alternative fails to decode in rasn, because the
 //! generated enums have no variant to hold it; [`crate::h225::UserInfo`] and
-//! [`crate::h225::ras::Ras`] catch it at the message-body level (see there).
+//! [`crate::h225::ras::Ras`] catch it at the message-body level (see there) and
+//! keep its octets, so it re-encodes unchanged.
+//!
+//! # Known rasn 0.30 defects (found by the asn1tools oracle tests)
+//!
+//! - An extension addition that is mandatory in the v7 module but absent from an
+//!   older peer's message (H.225.0 v2/v3 `multipleCalls`, Cisco H.245
+//!   `CloseLogicalChannel.reason`) is a decode error ("required, but not
+//!   present"), because the generated field is a plain value without a default.
+//! - A field of type `Option<N>`, where `N` is a constrained newtype, loses `N`'s
+//!   constraints when it is an extension addition or has constraints of its own
+//!   (`Option<T>` does not forward `AsnType::CONSTRAINTS`): RRQ/RCF
+//!   `timeToLive`, `gatekeeperIdentifier` of URQ/ARQ/DRQ/LRQ, LRQ/LCF
+//!   `bandWidth`, `endpointIdentifier` of RRQ/Setup, ANSI-41 TBCD-STRINGs, six
+//!   H.245 `LogicalChannelNumber`s. rasn encodes and decodes them as
+//!   unconstrained, which no other implementation reads the same way.
+//!
+//! Both are fixable in the generated code (see the ignored oracle tests, which
+//! pass once fixed); until then those messages do not interoperate.
 
 use rasn::AsnType;
 
@@ -130,13 +154,19 @@ mod tests {
     fn errors_name_the_asn1_type() {
         let e = decode::<H323UserInformation>(&[0x20]).unwrap_err();
         assert_eq!(e.type_name(), "H323-UserInformation");
-        assert!(e.to_string().starts_with("cannot decode H323-UserInformation"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cannot decode H323-UserInformation"),
+            "{e}"
+        );
         assert_eq!(
             decode::<RasMessage>(&[]).unwrap_err().type_name(),
             "RasMessage"
         );
         assert_eq!(
-            decode::<MultimediaSystemControlMessage>(&[0xff]).unwrap_err().type_name(),
+            decode::<MultimediaSystemControlMessage>(&[0xff])
+                .unwrap_err()
+                .type_name(),
             "MultimediaSystemControlMessage"
         );
     }

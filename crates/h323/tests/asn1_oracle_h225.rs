@@ -28,7 +28,11 @@ fn olc_like(n: u8) -> Vec<u8> {
 fn through_oracle(o: &mut Oracle, ui: &UserInfo) -> Value {
     let ours = ui.encode().expect("our encoder");
     let d = o.decode(UI, &ours).unwrap_or_else(|e| {
-        panic!("asn1tools rejects our {}: {e}\n{}", ui.body_name(), hex(&ours))
+        panic!(
+            "asn1tools rejects our {}: {e}\n{}",
+            ui.body_name(),
+            hex(&ours)
+        )
     });
     assert_eq!(
         d.reencoded.as_deref().map(hex),
@@ -71,8 +75,16 @@ fn every_body_is_decoded_by_asn1tools_and_reencoded_identically() {
         assert_eq!(b["choice"], json!(name));
         assert_eq!(pdu["h245Tunnelling"], json!(true));
         if name != "empty" {
-            assert_eq!(b["value"]["protocolIdentifier"], json!("0.0.8.2250.0.6"), "{name}");
-            assert_eq!(b["value"]["callIdentifier"]["guid"], json!(hex(&CALL.0)), "{name}");
+            assert_eq!(
+                b["value"]["protocolIdentifier"],
+                json!("0.0.8.2250.0.6"),
+                "{name}"
+            );
+            assert_eq!(
+                b["value"]["callIdentifier"]["guid"],
+                json!(hex(&CALL.0)),
+                "{name}"
+            );
         }
         // And our own decoder reads back what we built.
         let back = UserInfo::decode(&ui.encode().unwrap()).unwrap();
@@ -140,13 +152,26 @@ fn setup_fields_reach_asn1tools() {
         json!({"choice": "ipAddress", "value": {"ip": "c6336407", "port": 40000}})
     );
     assert_eq!(v["conferenceID"], json!(hex(&CONF.0)));
-    assert_eq!(v["conferenceGoal"], json!({"choice": "join", "value": null}));
-    assert_eq!(v["callType"], json!({"choice": "pointToPoint", "value": null}));
+    assert_eq!(
+        v["conferenceGoal"],
+        json!({"choice": "join", "value": null})
+    );
+    assert_eq!(
+        v["callType"],
+        json!({"choice": "pointToPoint", "value": null})
+    );
     assert_eq!(v["activeMC"], json!(true));
     assert_eq!(v["mediaWaitForConnect"], json!(true));
-    assert_eq!(v["fastStart"], json!([hex(&olc_like(1)), hex(&olc_like(2))]));
+    assert_eq!(
+        v["fastStart"],
+        json!([hex(&olc_like(1)), hex(&olc_like(2))])
+    );
     assert_eq!(v["displayName"], json!([{"name": "VN conference 7"}]));
-    assert!(v["sourceInfo"].get("gateway").is_some(), "{}", v["sourceInfo"]);
+    assert!(
+        v["sourceInfo"].get("gateway").is_some(),
+        "{}",
+        v["sourceInfo"]
+    );
     assert_eq!(
         v["sourceInfo"]["vendor"]["productId"],
         json!(hex(b"cascade"))
@@ -162,7 +187,10 @@ fn setup_fields_reach_asn1tools() {
     assert_eq!(back.source_aliases(), s.source_aliases);
     assert_eq!(back.h245_address(), s.h245_address);
     assert_eq!(back.dest_call_signal_address(), s.dest_call_signal_address);
-    assert_eq!(back.source_call_signal_address(), s.source_call_signal_address);
+    assert_eq!(
+        back.source_call_signal_address(),
+        s.source_call_signal_address
+    );
     assert_eq!(back.conference_id(), Some(CONF));
     assert_eq!(back.call_identifier(), Some(CALL));
     assert_eq!(back.display_name().as_deref(), Some("VN conference 7"));
@@ -184,7 +212,10 @@ fn answers_carry_h245_address_fast_start_and_reasons() {
     c.display_name = Some("MCU".into());
     let pdu = through_oracle(&mut o, &UserInfo::new(c.build().unwrap()));
     let v = at(&pdu, &["h323-message-body", "connect"]);
-    assert_eq!(v["h245Address"], json!({"choice": "ipAddress", "value": {"ip": "c000020a", "port": 1300}}));
+    assert_eq!(
+        v["h245Address"],
+        json!({"choice": "ipAddress", "value": {"ip": "c000020a", "port": 1300}})
+    );
     assert_eq!(v["fastStart"], json!([hex(&olc_like(9))]));
     assert_eq!(v["conferenceID"], json!(hex(&CONF.0)));
     assert_eq!(v["destinationInfo"]["mc"], json!(true));
@@ -192,19 +223,34 @@ fn answers_carry_h245_address_fast_start_and_reasons() {
 
     let mut cp = build::CallProceeding::new(CALL);
     cp.fast_connect_refused = true;
-    let pdu = through_oracle(&mut o, &UserInfo::new(cp.build()).with_h245_tunnelling(true));
+    let pdu = through_oracle(
+        &mut o,
+        &UserInfo::new(cp.build()).with_h245_tunnelling(true),
+    );
     let v = at(&pdu, &["h323-message-body", "callProceeding"]);
     assert_eq!(v["fastConnectRefused"], json!(null));
     // The harness's corrected decoder still sees the additions after the NULL.
     assert_eq!(pdu["h245Tunnelling"], json!(true));
 
     for (reason, name) in [
-        (ReleaseCompleteReason::destinationRejection(()), "destinationRejection"),
-        (ReleaseCompleteReason::unreachableDestination(()), "unreachableDestination"),
+        (
+            ReleaseCompleteReason::destinationRejection(()),
+            "destinationRejection",
+        ),
+        (
+            ReleaseCompleteReason::unreachableDestination(()),
+            "unreachableDestination",
+        ),
         (ReleaseCompleteReason::adaptiveBusy(()), "adaptiveBusy"),
-        (ReleaseCompleteReason::undefinedReason(()), "undefinedReason"),
+        (
+            ReleaseCompleteReason::undefinedReason(()),
+            "undefinedReason",
+        ),
         (ReleaseCompleteReason::securityDenied(()), "securityDenied"),
-        (ReleaseCompleteReason::hopCountExceeded(()), "hopCountExceeded"),
+        (
+            ReleaseCompleteReason::hopCountExceeded(()),
+            "hopCountExceeded",
+        ),
     ] {
         let rc = build::ReleaseComplete::new(CALL, Some(reason.clone()));
         let ui = UserInfo::new(rc.build().unwrap());
@@ -220,7 +266,10 @@ fn answers_carry_h245_address_fast_start_and_reasons() {
         (FacilityReason::startH245(()), "startH245"),
         (FacilityReason::undefinedReason(()), "undefinedReason"),
         (FacilityReason::forwardedElements(()), "forwardedElements"),
-        (FacilityReason::transportedInformation(()), "transportedInformation"),
+        (
+            FacilityReason::transportedInformation(()),
+            "transportedInformation",
+        ),
         (FacilityReason::callForwarded(()), "callForwarded"),
     ] {
         let mut f = build::Facility::new(CALL, reason.clone());
@@ -230,7 +279,10 @@ fn answers_carry_h245_address_fast_start_and_reasons() {
         let pdu = through_oracle(&mut o, &ui);
         let v = at(&pdu, &["h323-message-body", "facility"]);
         assert_eq!(v["reason"], json!({"choice": name, "value": null}));
-        assert_eq!(v["alternativeAliasAddress"], json!([{"choice": "dialledDigits", "value": "99"}]));
+        assert_eq!(
+            v["alternativeAliasAddress"],
+            json!([{"choice": "dialledDigits", "value": "99"}])
+        );
         let back = UserInfo::decode(&ui.encode().unwrap()).unwrap();
         assert_eq!(back.facility_reason(), Some(&reason));
         assert_eq!(back.h245_address(), Some(h245));
@@ -245,7 +297,10 @@ fn empty_body_with_tunnelled_h245() {
         .with_h245_tunnelling(true)
         .with_h245_control(vec![tcs.clone()]);
     let pdu = through_oracle(&mut o, &ui);
-    assert_eq!(pdu["h323-message-body"], json!({"choice": "empty", "value": null}));
+    assert_eq!(
+        pdu["h323-message-body"],
+        json!({"choice": "empty", "value": null})
+    );
     assert_eq!(pdu["h245Control"], json!([hex(&tcs)]));
 }
 
@@ -279,15 +334,23 @@ fn setup_json() -> Value {
 #[test]
 fn values_encoded_by_asn1tools_decode_in_ours() {
     let Some(mut o) = oracle() else { return };
-    let bytes = o.encode(UI, &setup_json()).expect("asn1tools encodes the Setup");
+    let bytes = o
+        .encode(UI, &setup_json())
+        .expect("asn1tools encodes the Setup");
     let ui = UserInfo::decode(&bytes).expect("we decode asn1tools' Setup");
     assert_eq!(ui.body_name(), "setup");
     assert_eq!(
         ui.destination_aliases(),
-        vec![Alias::DialedDigits("5551234".into()), Alias::Url("h323:bob@example.org".into())]
+        vec![
+            Alias::DialedDigits("5551234".into()),
+            Alias::Url("h323:bob@example.org".into())
+        ]
     );
     assert_eq!(ui.source_aliases(), vec![Alias::H323Id("m.jemec".into())]);
-    assert_eq!(ui.dest_call_signal_address(), Some("10.1.6.18:1720".parse().unwrap()));
+    assert_eq!(
+        ui.dest_call_signal_address(),
+        Some("10.1.6.18:1720".parse().unwrap())
+    );
     assert_eq!(ui.conference_id(), Some(CONF));
     assert_eq!(ui.call_identifier(), Some(CALL));
     assert_eq!(ui.fast_start().len(), 2);
@@ -296,11 +359,20 @@ fn values_encoded_by_asn1tools_decode_in_ours() {
     assert!(!ui.h245_tunnelling());
     assert_eq!(ui.display_name().as_deref(), Some("Bob"));
     assert_eq!(
-        ui.conference_goal().and_then(build::ConferenceGoal::from_asn),
+        ui.conference_goal()
+            .and_then(build::ConferenceGoal::from_asn),
         Some(build::ConferenceGoal::Invite)
     );
-    assert_eq!(ui.protocol_identifier().and_then(h323::h225::protocol_version), Some(4));
-    assert_eq!(hex(&ui.encode().unwrap()), hex(&bytes), "our re-encoding differs");
+    assert_eq!(
+        ui.protocol_identifier()
+            .and_then(h323::h225::protocol_version),
+        Some(4)
+    );
+    assert_eq!(
+        hex(&ui.encode().unwrap()),
+        hex(&bytes),
+        "our re-encoding differs"
+    );
 
     for (body, check) in [
         (
@@ -338,11 +410,18 @@ fn values_encoded_by_asn1tools_decode_in_ours() {
                 ui.release_reason(),
                 Some(&ReleaseCompleteReason::inConf(()))
             ),
-            "facility" => assert_eq!(ui.h245_address(), Some("[2001:db8::1]:1300".parse().unwrap())),
+            "facility" => assert_eq!(
+                ui.h245_address(),
+                Some("[2001:db8::1]:1300".parse().unwrap())
+            ),
             "notify" => assert_eq!(ui.display_name().as_deref(), Some("Anna")),
             _ => {}
         }
-        assert_eq!(hex(&ui.encode().unwrap()), hex(&bytes), "{check}: re-encoding differs");
+        assert_eq!(
+            hex(&ui.encode().unwrap()),
+            hex(&bytes),
+            "{check}: re-encoding differs"
+        );
     }
 }
 
@@ -360,7 +439,10 @@ fn captured_user_information_decodes_in_both_with_identical_reencodings() {
         if p.tshark_malformed {
             // tshark and asn1tools reject it; we only require no panic, and if we
             // accept it, a consistent re-encoding.
-            assert!(theirs.is_err(), "{id}: asn1tools accepts a frame tshark calls malformed");
+            assert!(
+                theirs.is_err(),
+                "{id}: asn1tools accepts a frame tshark calls malformed"
+            );
             if let Ok(ui) = ours {
                 UserInfo::decode(&ui.encode().unwrap()).expect("re-decode");
             }
@@ -375,7 +457,9 @@ fn captured_user_information_decodes_in_both_with_identical_reencodings() {
             }
             Err(e) => panic!("{id}: {e}"),
         };
-        let ours_re = ours.encode().unwrap_or_else(|e| panic!("{id}: re-encode: {e}"));
+        let ours_re = ours
+            .encode()
+            .unwrap_or_else(|e| panic!("{id}: re-encode: {e}"));
         assert_eq!(
             Some(hex(&ours_re)),
             theirs.reencoded.as_deref().map(hex),
@@ -388,7 +472,9 @@ fn captured_user_information_decodes_in_both_with_identical_reencodings() {
         );
         assert_eq!(
             ours.h245_control().len(),
-            theirs.value["h323-uu-pdu"]["h245Control"].as_array().map_or(0, Vec::len),
+            theirs.value["h323-uu-pdu"]["h245Control"]
+                .as_array()
+                .map_or(0, Vec::len),
             "{id}"
         );
         compared += 1;
@@ -445,7 +531,10 @@ fn messages_from_a_newer_version_decode() {
     let bytes = o.encode_in("next", UI, &v).expect("newer peer's Setup");
     let ui = UserInfo::decode(&bytes).expect("Setup with unknown additions decodes");
     assert_eq!(ui.body_name(), "setup");
-    assert_eq!(ui.destination_aliases()[0], Alias::DialedDigits("5551234".into()));
+    assert_eq!(
+        ui.destination_aliases()[0],
+        Alias::DialedDigits("5551234".into())
+    );
     assert_eq!(ui.h245_control()[0].as_ref(), &[0x21, 0x80, 0x01]);
     assert_eq!(ui.display_name().as_deref(), Some("Bob"));
     // rasn drops unknown additions: our re-encoding is the Setup without them,
@@ -463,7 +552,11 @@ fn messages_from_a_newer_version_decode() {
     let bytes = o.encode_in("next", UI, &v).expect("newer peer's message");
     let ui = UserInfo::decode(&bytes).expect("unknown body alternative decodes");
     assert_eq!(ui.body_name(), "unknown");
-    assert!(matches!(ui.body(), Body::Unknown { index: 6, .. }), "{:?}", ui.body());
+    assert!(
+        matches!(ui.body(), Body::Unknown { index: 6, .. }),
+        "{:?}",
+        ui.body()
+    );
     assert!(ui.h245_tunnelling());
     assert_eq!(ui.h245_control()[0].as_ref(), &[0x20, 0x80]);
     // Re-encoded, the body's octets are kept as they came: the newer module
@@ -473,7 +566,10 @@ fn messages_from_a_newer_version_decode() {
     let d = o.decode_in("next", UI, &again).unwrap();
     let original = o.decode_in("next", UI, &bytes).unwrap();
     assert_eq!(d.value, original.value);
-    assert_eq!(d.value["h323-uu-pdu"]["h323-message-body"]["value"]["note"], json!("hello"));
+    assert_eq!(
+        d.value["h323-uu-pdu"]["h323-message-body"]["value"]["note"],
+        json!("hello")
+    );
 }
 
 /// An H.225.0 v3 peer does not send the v4 additions multipleCalls and

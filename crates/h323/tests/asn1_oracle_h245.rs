@@ -59,11 +59,23 @@ fn capability_set_and_channel_fields_reach_asn1tools() {
         table[1]["capability"],
         json!({"choice": "receiveAudioCapability", "value": {"choice": "g711Ulaw64k", "value": 20}})
     );
-    let h264 = at(&table[2]["capability"], &["receiveVideoCapability", "genericVideoCapability"]);
-    assert_eq!(h264["capabilityIdentifier"], json!({"choice": "standard", "value": "0.0.8.241.0.0.1"}));
+    let h264 = at(
+        &table[2]["capability"],
+        &["receiveVideoCapability", "genericVideoCapability"],
+    );
+    assert_eq!(
+        h264["capabilityIdentifier"],
+        json!({"choice": "standard", "value": "0.0.8.241.0.0.1"})
+    );
     assert_eq!(h264["maxBitRate"], json!(3840));
-    assert_eq!(h264["collapsing"][1]["parameterValue"], json!({"choice": "unsignedMin", "value": 29}));
-    let h263 = at(&table[3]["capability"], &["receiveVideoCapability", "h263VideoCapability"]);
+    assert_eq!(
+        h264["collapsing"][1]["parameterValue"],
+        json!({"choice": "unsignedMin", "value": 29})
+    );
+    let h263 = at(
+        &table[3]["capability"],
+        &["receiveVideoCapability", "h263VideoCapability"],
+    );
     assert_eq!(h263["cifMPI"], json!(1));
     assert_eq!(h263["qcifMPI"], json!(1));
     assert_eq!(
@@ -74,8 +86,14 @@ fn capability_set_and_channel_fields_reach_asn1tools() {
     let olc = get("openLogicalChannel");
     assert_eq!(olc["forwardLogicalChannelNumber"], json!(1));
     let fwd = &olc["forwardLogicalChannelParameters"];
-    assert_eq!(fwd["dataType"], json!({"choice": "audioData", "value": {"choice": "g711Alaw64k", "value": 20}}));
-    let h2250 = at(&fwd["multiplexParameters"], &["h2250LogicalChannelParameters"]);
+    assert_eq!(
+        fwd["dataType"],
+        json!({"choice": "audioData", "value": {"choice": "g711Alaw64k", "value": 20}})
+    );
+    let h2250 = at(
+        &fwd["multiplexParameters"],
+        &["h2250LogicalChannelParameters"],
+    );
     assert_eq!(h2250["sessionID"], json!(1));
     assert_eq!(
         h2250["mediaControlChannel"],
@@ -84,7 +102,10 @@ fn capability_set_and_channel_fields_reach_asn1tools() {
     );
 
     let ack = get("openLogicalChannelAck");
-    let p = at(&ack["forwardMultiplexAckParameters"], &["h2250LogicalChannelAckParameters"]);
+    let p = at(
+        &ack["forwardMultiplexAckParameters"],
+        &["h2250LogicalChannelAckParameters"],
+    );
     assert_eq!(
         p["mediaChannel"],
         json!({"choice": "unicastAddress", "value": {"choice": "iPAddress",
@@ -96,9 +117,15 @@ fn capability_set_and_channel_fields_reach_asn1tools() {
     assert_eq!(msd["terminalType"], json!(190));
     assert_eq!(msd["statusDeterminationNumber"], json!(8_388_607));
     let misc = get("miscellaneousCommand");
-    assert_eq!(misc["type"], json!({"choice": "videoFastUpdatePicture", "value": null}));
+    assert_eq!(
+        misc["type"],
+        json!({"choice": "videoFastUpdatePicture", "value": null})
+    );
     let fc = get("flowControlCommand");
-    assert_eq!(fc["restriction"], json!({"choice": "maximumBitRate", "value": 3840}));
+    assert_eq!(
+        fc["restriction"],
+        json!({"choice": "maximumBitRate", "value": 3840})
+    );
     let clc = get("closeLogicalChannel");
     assert_eq!(clc["reason"], json!({"choice": "unknown", "value": null}));
 }
@@ -126,10 +153,15 @@ fn messages_encoded_by_asn1tools_decode_in_ours() {
                     "silenceSuppression": true}}}}}}),
     ] {
         let bytes = o.encode(MSCM, &v).expect("asn1tools encodes");
-        let m: MultimediaSystemControlMessage = per::decode(&bytes).unwrap_or_else(|e| panic!("{v}: {e}"));
+        let m: MultimediaSystemControlMessage =
+            per::decode(&bytes).unwrap_or_else(|e| panic!("{v}: {e}"));
         assert_eq!(json!(names::category(&m)), v["choice"]);
         assert_eq!(json!(names::message_name(&m)), v["value"]["choice"]);
-        assert_eq!(hex(&per::encode(&m).unwrap()), hex(&bytes), "{v}: re-encoding differs");
+        assert_eq!(
+            hex(&per::encode(&m).unwrap()),
+            hex(&bytes),
+            "{v}: re-encoding differs"
+        );
     }
 }
 
@@ -143,7 +175,10 @@ fn fast_start_proposals_in_a_setup_are_open_logical_channels() {
     let bytes = ui.encode().unwrap();
     let d = o.decode("H323-UserInformation", &bytes).unwrap();
     assert_eq!(d.reencoded.as_deref().map(hex), Some(hex(&bytes)));
-    let fs = at(&d.value, &["h323-uu-pdu", "h323-message-body", "setup", "fastStart"]);
+    let fs = at(
+        &d.value,
+        &["h323-uu-pdu", "h323-message-body", "setup", "fastStart"],
+    );
     let fs = fs.as_array().unwrap();
     assert_eq!(fs.len(), 2);
     for (i, (element, ours)) in fs.iter().zip(&proposals).enumerate() {
@@ -155,7 +190,8 @@ fn fast_start_proposals_in_a_setup_are_open_logical_channels() {
             olc.value["forwardLogicalChannelParameters"]["dataType"]["value"]["choice"],
             json!(codec)
         );
-        let back: OpenLogicalChannel = per::decode(&UserInfo::decode(&bytes).unwrap().fast_start()[i]).unwrap();
+        let back: OpenLogicalChannel =
+            per::decode(&UserInfo::decode(&bytes).unwrap().fast_start()[i]).unwrap();
         assert_eq!(&back, ours);
     }
 }
@@ -178,7 +214,9 @@ fn captured_h245_decodes_in_both_with_identical_reencodings_and_names() {
     let mut names_seen = std::collections::BTreeSet::new();
     for p in &pdus {
         let id = format!("{} frame {}", p.capture, p.frame);
-        let theirs = o.decode(MSCM, &p.bytes).unwrap_or_else(|e| panic!("{id}: asn1tools: {e}"));
+        let theirs = o
+            .decode(MSCM, &p.bytes)
+            .unwrap_or_else(|e| panic!("{id}: asn1tools: {e}"));
         let ours: MultimediaSystemControlMessage = match per::decode(&p.bytes) {
             Ok(m) => m,
             Err(e) if e.to_string().contains(KNOWN_GAP) => {
@@ -187,11 +225,23 @@ fn captured_h245_decodes_in_both_with_identical_reencodings_and_names() {
             }
             Err(e) => panic!("{id}: {e}"),
         };
-        assert_eq!(json!(names::category(&ours)), theirs.value["choice"], "{id}");
-        assert_eq!(json!(names::message_name(&ours)), theirs.value["value"]["choice"], "{id}");
+        assert_eq!(
+            json!(names::category(&ours)),
+            theirs.value["choice"],
+            "{id}"
+        );
+        assert_eq!(
+            json!(names::message_name(&ours)),
+            theirs.value["value"]["choice"],
+            "{id}"
+        );
         names_seen.insert(names::message_name(&ours));
         let re = per::encode(&ours).unwrap_or_else(|e| panic!("{id}: re-encode: {e}"));
-        assert_eq!(Some(hex(&re)), theirs.reencoded.as_deref().map(hex), "{id}: re-encodings differ");
+        assert_eq!(
+            Some(hex(&re)),
+            theirs.reencoded.as_deref().map(hex),
+            "{id}: re-encodings differ"
+        );
         compared += 1;
     }
     println!("{compared} captured H.245 PDUs agree; names: {names_seen:?}");

@@ -181,7 +181,10 @@ fn key_fields_reach_asn1tools_and_our_views() {
     assert_eq!(v["conferenceID"], json!(hex(&CONF.0)));
     assert_eq!(v["callIdentifier"]["guid"], json!(hex(&CALL.0)));
     assert_eq!(v["bandWidth"], json!(1280));
-    assert_eq!(v["destinationInfo"], json!([{"choice": "dialledDigits", "value": "1234"}]));
+    assert_eq!(
+        v["destinationInfo"],
+        json!([{"choice": "dialledDigits", "value": "1234"}])
+    );
     assert_eq!(v["destCallSignalAddress"], ta("c6336409", 1720));
     assert_eq!(v["callModel"], json!({"choice": "direct", "value": null}));
     assert_eq!(v["endpointIdentifier"], json!("EP-0001"));
@@ -189,14 +192,23 @@ fn key_fields_reach_asn1tools_and_our_views() {
     assert_eq!(arq.conference_id(), Some(CONF));
     assert_eq!(arq.call_identifier(), Some(CALL));
     assert_eq!(arq.bandwidth(), Some(1280));
-    assert_eq!(arq.destination_aliases(), vec![Alias::DialedDigits("1234".into())]);
-    assert_eq!(arq.dest_call_signal_address(), Some(addr("198.51.100.9:1720")));
+    assert_eq!(
+        arq.destination_aliases(),
+        vec![Alias::DialedDigits("1234".into())]
+    );
+    assert_eq!(
+        arq.dest_call_signal_address(),
+        Some(addr("198.51.100.9:1720"))
+    );
 
     let acf = get("admissionConfirm");
     let (_, v) = through_oracle(&mut o, &acf);
     assert_eq!(v["irrFrequency"], json!(30));
     assert_eq!(v["willRespondToIRR"], json!(false));
-    assert_eq!(acf.dest_call_signal_address(), Some(addr("198.51.100.9:1720")));
+    assert_eq!(
+        acf.dest_call_signal_address(),
+        Some(addr("198.51.100.9:1720"))
+    );
 
     for (name, reason) in [
         ("gatekeeperReject", "terminalExcluded"),
@@ -220,7 +232,10 @@ fn key_fields_reach_asn1tools_and_our_views() {
         v["callSignalAddress"],
         json!({"choice": "ip6Address", "value": {"ip": "20010db8000000000000000000000009", "port": 1720}})
     );
-    assert_eq!(lcf.call_signal_addresses(), vec![addr("[2001:db8::9]:1720")]);
+    assert_eq!(
+        lcf.call_signal_addresses(),
+        vec![addr("[2001:db8::9]:1720")]
+    );
     assert_eq!(lcf.ras_address(), Some(addr("[2001:db8::9]:1719")));
 
     let irr = get("infoRequestResponse");
@@ -255,11 +270,15 @@ fn messages_encoded_by_asn1tools_decode_in_ours() {
     assert!(m.keep_alive());
     assert_eq!(
         m.terminal_aliases(),
-        vec![Alias::H323Id("alice".into()), Alias::DialedDigits("201".into())]
+        vec![
+            Alias::H323Id("alice".into()),
+            Alias::DialedDigits("201".into())
+        ]
     );
     assert_eq!(m.ras_address(), Some(addr("10.0.0.1:1719")));
     assert_eq!(
-        m.protocol_identifier().and_then(h323::h225::protocol_version),
+        m.protocol_identifier()
+            .and_then(h323::h225::protocol_version),
         Some(4)
     );
     assert_eq!(hex(&m.encode().unwrap()), hex(&bytes));
@@ -292,6 +311,7 @@ fn messages_encoded_by_asn1tools_decode_in_ours() {
 ///   gatekeeperIdentifier in ARQ/DRQ, TBCD-STRING in mobileUIM;
 /// - an absent mandatory extension addition is an error (OpenH323 GnuGK's RRQ
 ///   lacks later versions' mandatory additions).
+///
 /// This list must shrink to empty; the test fails when it changes either way.
 const KNOWN_GAPS: &[(&str, u32, &str)] = &[
     ("ndpi-h323", 61, "RRQ: mobileUIM TBCD-STRING alphabet lost"),
@@ -299,11 +319,23 @@ const KNOWN_GAPS: &[(&str, u32, &str)] = &[
     ("ndpi-h323", 63, "ARQ: gatekeeperIdentifier size lost"),
     ("ndpi-h323", 69, "DRQ: gatekeeperIdentifier size lost"),
     ("ndpi-h323", 70, "DRQ: gatekeeperIdentifier size lost"),
-    ("ndpi-h323", 71, "RRQ: timeToLive range lost / mandatory additions absent"),
+    (
+        "ndpi-h323",
+        71,
+        "RRQ: timeToLive range lost / mandatory additions absent",
+    ),
     ("ndpi-h323", 72, "RCF: timeToLive range lost"),
-    ("ndpi-h323", 73, "RRQ: timeToLive range lost / mandatory additions absent"),
+    (
+        "ndpi-h323",
+        73,
+        "RRQ: timeToLive range lost / mandatory additions absent",
+    ),
     ("ndpi-h323", 74, "RCF: timeToLive range lost"),
-    ("ndpi-h323", 75, "RRQ: timeToLive range lost / mandatory additions absent"),
+    (
+        "ndpi-h323",
+        75,
+        "RRQ: timeToLive range lost / mandatory additions absent",
+    ),
 ];
 
 #[test]
@@ -318,7 +350,10 @@ fn captured_ras_decodes_in_both_with_identical_reencodings() {
         let theirs = o.decode(RAS, &p.bytes);
         let ours = Ras::decode(&p.bytes);
         if p.tshark_malformed {
-            assert!(theirs.is_err(), "{id}: asn1tools accepts a frame tshark calls malformed");
+            assert!(
+                theirs.is_err(),
+                "{id}: asn1tools accepts a frame tshark calls malformed"
+            );
             if let Ok(m) = ours {
                 Ras::decode(&m.encode().unwrap()).expect("re-decode");
             }
@@ -333,7 +368,9 @@ fn captured_ras_decodes_in_both_with_identical_reencodings() {
             }
         };
         assert_eq!(json!(ours.name()), theirs.value["choice"], "{id}");
-        let re = ours.encode().unwrap_or_else(|e| panic!("{id}: re-encode: {e}"));
+        let re = ours
+            .encode()
+            .unwrap_or_else(|e| panic!("{id}: re-encode: {e}"));
         if Some(hex(&re)) != theirs.reencoded.as_deref().map(hex) {
             disagree.push((p.capture.clone(), p.frame, "re-encodings differ".into()));
             continue;
@@ -353,7 +390,10 @@ fn captured_ras_decodes_in_both_with_identical_reencodings() {
     }
     let got: Vec<(&str, u32)> = disagree.iter().map(|(c, f, _)| (c.as_str(), *f)).collect();
     let want: Vec<(&str, u32)> = KNOWN_GAPS.iter().map(|(c, f, _)| (*c, *f)).collect();
-    assert_eq!(got, want, "the captured RAS messages we disagree on changed");
+    assert_eq!(
+        got, want,
+        "the captured RAS messages we disagree on changed"
+    );
     for n in ["gatekeeperConfirm", "admissionConfirm", "infoRequest"] {
         assert!(names.contains(&n), "no {n} among the captures");
     }
@@ -387,7 +427,11 @@ fn messages_from_a_newer_version_decode() {
     let m = Ras::decode(&bytes).expect("unknown RAS message type decodes");
     assert_eq!(m.name(), "unknown");
     assert!(matches!(m, Ras::Unknown { index: 8, .. }), "{m:?}");
-    assert_eq!(hex(&m.encode().unwrap()), hex(&bytes), "kept octets re-encode identically");
+    assert_eq!(
+        hex(&m.encode().unwrap()),
+        hex(&bytes),
+        "kept octets re-encode identically"
+    );
 
     // An unknown extension addition, appended to UCF's extension list.
     let v = json!({"choice": "unregistrationConfirm",
@@ -423,7 +467,11 @@ fn optional_constrained_newtypes_encode_with_their_constraints() {
     rrq.keep_alive = true;
     rrq.time_to_live = Some(300);
     rrq.endpoint_id = Some("EP-0001".into());
-    let mut lrq = build::Lrq::new(10, vec![Alias::DialedDigits("1".into())], addr("192.0.2.5:1719"));
+    let mut lrq = build::Lrq::new(
+        10,
+        vec![Alias::DialedDigits("1".into())],
+        addr("192.0.2.5:1719"),
+    );
     lrq.bandwidth = Some(640);
     lrq.gatekeeper_id = Some("GK1".into());
     for m in [rrq.build().unwrap(), lrq.build().unwrap()] {

@@ -64,7 +64,7 @@ pub enum Alias {
     Email(String),
     /// Any other alternative (partyNumber, mobileUIM, isupNumber, or an IPX/NSAP
     /// transportID), kept as received.
-    Other(AliasAddress),
+    Other(Box<AliasAddress>),
 }
 
 impl Alias {
@@ -89,7 +89,7 @@ impl Alias {
             Self::Url(s) => AliasAddress::url_ID(ia5("url-ID", s, 512)?),
             Self::TransportId(a) => AliasAddress::transportID(transport_address(*a)),
             Self::Email(s) => AliasAddress::email_ID(ia5("email-ID", s, 512)?),
-            Self::Other(a) => a.clone(),
+            Self::Other(a) => (**a).clone(),
         })
     }
 
@@ -103,9 +103,9 @@ impl Alias {
             AliasAddress::email_ID(s) => Self::Email(ia5_to_string(s)),
             AliasAddress::transportID(t) => match socket_addr(t) {
                 Some(sa) => Self::TransportId(sa),
-                None => Self::Other(a.clone()),
+                None => Self::Other(Box::new(a.clone())),
             },
-            other => Self::Other(other.clone()),
+            other => Self::Other(Box::new(other.clone())),
         }
     }
 }
@@ -187,7 +187,11 @@ fn dialed_digits(s: &str) -> Result<Ia5String, TextError> {
         .enumerate()
         .find(|(_, c)| !DIALED_DIGITS_ALPHABET.contains(*c))
     {
-        return Err(TextError::BadChar { field: FIELD, ch, index });
+        return Err(TextError::BadChar {
+            field: FIELD,
+            ch,
+            index,
+        });
     }
     ia5(FIELD, s, 128)
 }
@@ -250,16 +254,26 @@ mod tests {
         assert!(Alias::DialedDigits("0123456789#*,".into()).to_asn().is_ok());
         assert_eq!(
             Alias::DialedDigits("12a".into()).to_asn(),
-            Err(TextError::BadChar { field: "dialledDigits", ch: 'a', index: 2 })
+            Err(TextError::BadChar {
+                field: "dialledDigits",
+                ch: 'a',
+                index: 2
+            })
         );
         assert_eq!(
             Alias::DialedDigits(String::new()).to_asn(),
-            Err(TextError::Empty { field: "dialledDigits" })
+            Err(TextError::Empty {
+                field: "dialledDigits"
+            })
         );
         assert!(Alias::DialedDigits("1".repeat(128)).to_asn().is_ok());
         assert!(matches!(
             Alias::DialedDigits("1".repeat(129)).to_asn(),
-            Err(TextError::TooLong { len: 129, max: 128, .. })
+            Err(TextError::TooLong {
+                len: 129,
+                max: 128,
+                ..
+            })
         ));
     }
 

@@ -224,11 +224,7 @@ impl Vendor {
     pub fn from_asn(v: &VendorIdentifier) -> Self {
         let text = |o: &Option<OctetString>| {
             o.as_ref()
-                .map(|b| {
-                    String::from_utf8_lossy(b)
-                        .trim_end_matches('\0')
-                        .to_owned()
-                })
+                .map(|b| String::from_utf8_lossy(b).trim_end_matches('\0').to_owned())
                 .unwrap_or_default()
         };
         Self {
@@ -306,7 +302,12 @@ mod tests {
 
     #[test]
     fn transport_addresses_round_trip() {
-        for s in ["10.1.6.18:1720", "0.0.0.0:0", "[::1]:1719", "[2001:db8::7]:65535"] {
+        for s in [
+            "10.1.6.18:1720",
+            "0.0.0.0:0",
+            "[::1]:1719",
+            "[2001:db8::7]:65535",
+        ] {
             let a: SocketAddr = s.parse().unwrap();
             assert_eq!(socket_addr(&transport_address(a)), Some(a));
         }

@@ -45,7 +45,7 @@ pub use build::{
 };
 pub use common::{
     endpoint_kind, endpoint_type, is_supported_version, protocol_identifier, protocol_version,
-    socket_addr, transport_address, CallId, ConferenceId, EndpointKind, Vendor,
-    PROTOCOL_ID_PREFIX, PROTOCOL_VERSION, SUPPORTED_VERSIONS,
+    socket_addr, transport_address, CallId, ConferenceId, EndpointKind, Vendor, PROTOCOL_ID_PREFIX,
+    PROTOCOL_VERSION, SUPPORTED_VERSIONS,
 };
 pub use user_info::{UserInfo, UuExtras};

@@ -44,7 +44,7 @@ impl Decode for Opaque {
                 Ok(bit) => {
                     octet = (octet << 1) | u8::from(bit);
                     bits += 1;
-                    if bits % 8 == 0 {
+                    if bits & 7 == 0 {
                         out.push(octet);
                         octet = 0;
                     }
@@ -52,8 +52,8 @@ impl Decode for Opaque {
                 Err(_) => break,
             }
         }
-        if bits % 8 != 0 {
-            out.push(octet << (8 - bits % 8));
+        if bits & 7 != 0 {
+            out.push(octet << (8 - (bits & 7)));
         }
         Ok(Self(out))
     }

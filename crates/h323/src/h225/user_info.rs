@@ -147,7 +147,9 @@ impl UserInfo {
                 non_standard_control: p.non_standard_control,
                 call_linkage: p.call_linkage,
                 tunnelled_signalling_message: p.tunnelled_signalling_message,
-                provisional_resp_to_h245_tunnelling: p.provisional_resp_to_h245_tunnelling.is_some(),
+                provisional_resp_to_h245_tunnelling: p
+                    .provisional_resp_to_h245_tunnelling
+                    .is_some(),
                 stimulus_control: p.stimulus_control,
                 generic_data: p.generic_data,
                 user_data: w.user_data,

@@ -103,7 +103,9 @@ pub fn command_name(m: &CommandMessage) -> &'static str {
         CommandMessage::conferenceCommand(_) => "conferenceCommand",
         CommandMessage::h223MultiplexReconfiguration(_) => "h223MultiplexReconfiguration",
         CommandMessage::newATMVCCommand(_) => "newATMVCCommand",
-        CommandMessage::mobileMultilinkReconfigurationCommand(_) => "mobileMultilinkReconfigurationCommand",
+        CommandMessage::mobileMultilinkReconfigurationCommand(_) => {
+            "mobileMultilinkReconfigurationCommand"
+        }
         CommandMessage::genericCommand(_) => "genericCommand",
         _ => "unknown",
     }
@@ -134,7 +136,9 @@ pub fn indication_name(m: &IndicationMessage) -> &'static str {
         IndicationMessage::multilinkIndication(_) => "multilinkIndication",
         IndicationMessage::logicalChannelRateRelease(_) => "logicalChannelRateRelease",
         IndicationMessage::flowControlIndication(_) => "flowControlIndication",
-        IndicationMessage::mobileMultilinkReconfigurationIndication(_) => "mobileMultilinkReconfigurationIndication",
+        IndicationMessage::mobileMultilinkReconfigurationIndication(_) => {
+            "mobileMultilinkReconfigurationIndication"
+        }
         IndicationMessage::genericIndication(_) => "genericIndication",
         _ => "unknown",
     }
@@ -149,9 +153,103 @@ mod tests {
     /// names, in order, equal rasn's identifier list.
     #[test]
     fn names_cover_every_alternative() {
-        assert_eq!(<RequestMessage as Choice>::IDENTIFIERS, &["nonStandard", "masterSlaveDetermination", "terminalCapabilitySet", "openLogicalChannel", "closeLogicalChannel", "requestChannelClose", "multiplexEntrySend", "requestMultiplexEntry", "requestMode", "roundTripDelayRequest", "maintenanceLoopRequest", "communicationModeRequest", "conferenceRequest", "multilinkRequest", "logicalChannelRateRequest", "genericRequest"][..]);
-        assert_eq!(<ResponseMessage as Choice>::IDENTIFIERS, &["nonStandard", "masterSlaveDeterminationAck", "masterSlaveDeterminationReject", "terminalCapabilitySetAck", "terminalCapabilitySetReject", "openLogicalChannelAck", "openLogicalChannelReject", "closeLogicalChannelAck", "requestChannelCloseAck", "requestChannelCloseReject", "multiplexEntrySendAck", "multiplexEntrySendReject", "requestMultiplexEntryAck", "requestMultiplexEntryReject", "requestModeAck", "requestModeReject", "roundTripDelayResponse", "maintenanceLoopAck", "maintenanceLoopReject", "communicationModeResponse", "conferenceResponse", "multilinkResponse", "logicalChannelRateAcknowledge", "logicalChannelRateReject", "genericResponse"][..]);
-        assert_eq!(<CommandMessage as Choice>::IDENTIFIERS, &["nonStandard", "maintenanceLoopOffCommand", "sendTerminalCapabilitySet", "encryptionCommand", "flowControlCommand", "endSessionCommand", "miscellaneousCommand", "communicationModeCommand", "conferenceCommand", "h223MultiplexReconfiguration", "newATMVCCommand", "mobileMultilinkReconfigurationCommand", "genericCommand"][..]);
-        assert_eq!(<IndicationMessage as Choice>::IDENTIFIERS, &["nonStandard", "functionNotUnderstood", "masterSlaveDeterminationRelease", "terminalCapabilitySetRelease", "openLogicalChannelConfirm", "requestChannelCloseRelease", "multiplexEntrySendRelease", "requestMultiplexEntryRelease", "requestModeRelease", "miscellaneousIndication", "jitterIndication", "h223SkewIndication", "newATMVCIndication", "userInput", "h2250MaximumSkewIndication", "mcLocationIndication", "conferenceIndication", "vendorIdentification", "functionNotSupported", "multilinkIndication", "logicalChannelRateRelease", "flowControlIndication", "mobileMultilinkReconfigurationIndication", "genericIndication"][..]);
+        assert_eq!(
+            <RequestMessage as Choice>::IDENTIFIERS,
+            &[
+                "nonStandard",
+                "masterSlaveDetermination",
+                "terminalCapabilitySet",
+                "openLogicalChannel",
+                "closeLogicalChannel",
+                "requestChannelClose",
+                "multiplexEntrySend",
+                "requestMultiplexEntry",
+                "requestMode",
+                "roundTripDelayRequest",
+                "maintenanceLoopRequest",
+                "communicationModeRequest",
+                "conferenceRequest",
+                "multilinkRequest",
+                "logicalChannelRateRequest",
+                "genericRequest"
+            ][..]
+        );
+        assert_eq!(
+            <ResponseMessage as Choice>::IDENTIFIERS,
+            &[
+                "nonStandard",
+                "masterSlaveDeterminationAck",
+                "masterSlaveDeterminationReject",
+                "terminalCapabilitySetAck",
+                "terminalCapabilitySetReject",
+                "openLogicalChannelAck",
+                "openLogicalChannelReject",
+                "closeLogicalChannelAck",
+                "requestChannelCloseAck",
+                "requestChannelCloseReject",
+                "multiplexEntrySendAck",
+                "multiplexEntrySendReject",
+                "requestMultiplexEntryAck",
+                "requestMultiplexEntryReject",
+                "requestModeAck",
+                "requestModeReject",
+                "roundTripDelayResponse",
+                "maintenanceLoopAck",
+                "maintenanceLoopReject",
+                "communicationModeResponse",
+                "conferenceResponse",
+                "multilinkResponse",
+                "logicalChannelRateAcknowledge",
+                "logicalChannelRateReject",
+                "genericResponse"
+            ][..]
+        );
+        assert_eq!(
+            <CommandMessage as Choice>::IDENTIFIERS,
+            &[
+                "nonStandard",
+                "maintenanceLoopOffCommand",
+                "sendTerminalCapabilitySet",
+                "encryptionCommand",
+                "flowControlCommand",
+                "endSessionCommand",
+                "miscellaneousCommand",
+                "communicationModeCommand",
+                "conferenceCommand",
+                "h223MultiplexReconfiguration",
+                "newATMVCCommand",
+                "mobileMultilinkReconfigurationCommand",
+                "genericCommand"
+            ][..]
+        );
+        assert_eq!(
+            <IndicationMessage as Choice>::IDENTIFIERS,
+            &[
+                "nonStandard",
+                "functionNotUnderstood",
+                "masterSlaveDeterminationRelease",
+                "terminalCapabilitySetRelease",
+                "openLogicalChannelConfirm",
+                "requestChannelCloseRelease",
+                "multiplexEntrySendRelease",
+                "requestMultiplexEntryRelease",
+                "requestModeRelease",
+                "miscellaneousIndication",
+                "jitterIndication",
+                "h223SkewIndication",
+                "newATMVCIndication",
+                "userInput",
+                "h2250MaximumSkewIndication",
+                "mcLocationIndication",
+                "conferenceIndication",
+                "vendorIdentification",
+                "functionNotSupported",
+                "multilinkIndication",
+                "logicalChannelRateRelease",
+                "flowControlIndication",
+                "mobileMultilinkReconfigurationIndication",
+                "genericIndication"
+            ][..]
+        );
     }
 }

@@ -30,7 +30,9 @@ pub fn g711_ulaw() -> AudioCapability {
 
 /// H.264 as a generic video capability (H.241): profile baseline, level 2.2.
 pub fn h264() -> VideoCapability {
-    let param = |id: u8, v: ParameterValue| GenericParameter::new(ParameterIdentifier::standard(id), v, None);
+    let param = |id: u8, v: ParameterValue| {
+        GenericParameter::new(ParameterIdentifier::standard(id), v, None)
+    };
     VideoCapability::genericVideoCapability(GenericCapability::new(
         CapabilityIdentifier::standard(ObjectIdentifier::new_unchecked(
             vec![0, 0, 8, 241, 0, 0, 1].into(),
@@ -86,7 +88,9 @@ pub fn tcs(seq: u8) -> TerminalCapabilitySet {
         entry(3, Capability::receiveVideoCapability(h264())),
         entry(4, Capability::receiveVideoCapability(h263())),
     ];
-    let alt = |v: &[u16]| AlternativeCapabilitySet(v.iter().map(|n| CapabilityTableEntryNumber(*n)).collect());
+    let alt = |v: &[u16]| {
+        AlternativeCapabilitySet(v.iter().map(|n| CapabilityTableEntryNumber(*n)).collect())
+    };
     let descriptor = CapabilityDescriptor::new(
         CapabilityDescriptorNumber(0),
         Some(SetOf::from_vec(vec![alt(&[1, 2]), alt(&[3, 4])])),
@@ -148,17 +152,19 @@ pub fn olc_ack(lcn: u16, rtp: SocketAddrV4, rtcp: SocketAddrV4) -> OpenLogicalCh
         LogicalChannelNumber(lcn),
         None,
         None,
-        Some(OpenLogicalChannelAckForwardMultiplexAckParameters::h2250LogicalChannelAckParameters(
-            H2250LogicalChannelAckParameters::new(
-                None,
-                Some(1),
-                Some(unicast(rtp)),
-                Some(unicast(rtcp)),
-                None,
-                false,
-                None,
+        Some(
+            OpenLogicalChannelAckForwardMultiplexAckParameters::h2250LogicalChannelAckParameters(
+                H2250LogicalChannelAckParameters::new(
+                    None,
+                    Some(1),
+                    Some(unicast(rtp)),
+                    Some(unicast(rtcp)),
+                    None,
+                    false,
+                    None,
+                ),
             ),
-        )),
+        ),
         None,
         None,
     )
@@ -182,20 +188,24 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
     let rtp = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 7), 6000);
     let rtcp = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 7), 6001);
     vec![
-        (request(RequestMessage::terminalCapabilitySet(tcs(1))), "terminalCapabilitySet"),
         (
-            response(ResponseMessage::terminalCapabilitySetAck(TerminalCapabilitySetAck::new(
-                SequenceNumber(1),
-                None,
-            ))),
+            request(RequestMessage::terminalCapabilitySet(tcs(1))),
+            "terminalCapabilitySet",
+        ),
+        (
+            response(ResponseMessage::terminalCapabilitySetAck(
+                TerminalCapabilitySetAck::new(SequenceNumber(1), None),
+            )),
             "terminalCapabilitySetAck",
         ),
         (
-            response(ResponseMessage::terminalCapabilitySetReject(TerminalCapabilitySetReject::new(
-                SequenceNumber(1),
-                TerminalCapabilitySetRejectCause::unspecified(()),
-                None,
-            ))),
+            response(ResponseMessage::terminalCapabilitySetReject(
+                TerminalCapabilitySetReject::new(
+                    SequenceNumber(1),
+                    TerminalCapabilitySetRejectCause::unspecified(()),
+                    None,
+                ),
+            )),
             "terminalCapabilitySetReject",
         ),
         (
@@ -205,9 +215,9 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             "terminalCapabilitySetRelease",
         ),
         (
-            request(RequestMessage::masterSlaveDetermination(MasterSlaveDetermination::new(
-                190, 8_388_607,
-            ))),
+            request(RequestMessage::masterSlaveDetermination(
+                MasterSlaveDetermination::new(190, 8_388_607),
+            )),
             "masterSlaveDetermination",
         ),
         (
@@ -230,17 +240,24 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             )),
             "masterSlaveDeterminationRelease",
         ),
-        (request(RequestMessage::openLogicalChannel(olc_g711(1, true))), "openLogicalChannel"),
         (
-            response(ResponseMessage::openLogicalChannelAck(olc_ack(1, rtp, rtcp))),
+            request(RequestMessage::openLogicalChannel(olc_g711(1, true))),
+            "openLogicalChannel",
+        ),
+        (
+            response(ResponseMessage::openLogicalChannelAck(olc_ack(
+                1, rtp, rtcp,
+            ))),
             "openLogicalChannelAck",
         ),
         (
-            response(ResponseMessage::openLogicalChannelReject(OpenLogicalChannelReject::new(
-                LogicalChannelNumber(1),
-                OpenLogicalChannelRejectCause::dataTypeNotSupported(()),
-                None,
-            ))),
+            response(ResponseMessage::openLogicalChannelReject(
+                OpenLogicalChannelReject::new(
+                    LogicalChannelNumber(1),
+                    OpenLogicalChannelRejectCause::dataTypeNotSupported(()),
+                    None,
+                ),
+            )),
             "openLogicalChannelReject",
         ),
         (
@@ -250,49 +267,57 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             "openLogicalChannelConfirm",
         ),
         (
-            request(RequestMessage::closeLogicalChannel(CloseLogicalChannel::new(
-                LogicalChannelNumber(1),
-                CloseLogicalChannelSource::user(()),
-                CloseLogicalChannelReason::unknown(()),
-            ))),
+            request(RequestMessage::closeLogicalChannel(
+                CloseLogicalChannel::new(
+                    LogicalChannelNumber(1),
+                    CloseLogicalChannelSource::user(()),
+                    CloseLogicalChannelReason::unknown(()),
+                ),
+            )),
             "closeLogicalChannel",
         ),
         (
-            response(ResponseMessage::closeLogicalChannelAck(CloseLogicalChannelAck::new(
-                LogicalChannelNumber(1),
-            ))),
+            response(ResponseMessage::closeLogicalChannelAck(
+                CloseLogicalChannelAck::new(LogicalChannelNumber(1)),
+            )),
             "closeLogicalChannelAck",
         ),
         (
-            request(RequestMessage::requestChannelClose(RequestChannelClose::new(
-                LogicalChannelNumber(2),
-                None,
-                RequestChannelCloseReason::normal(()),
-            ))),
+            request(RequestMessage::requestChannelClose(
+                RequestChannelClose::new(
+                    LogicalChannelNumber(2),
+                    None,
+                    RequestChannelCloseReason::normal(()),
+                ),
+            )),
             "requestChannelClose",
         ),
         (
-            request(RequestMessage::roundTripDelayRequest(RoundTripDelayRequest::new(
-                SequenceNumber(7),
-            ))),
+            request(RequestMessage::roundTripDelayRequest(
+                RoundTripDelayRequest::new(SequenceNumber(7)),
+            )),
             "roundTripDelayRequest",
         ),
         (
-            response(ResponseMessage::roundTripDelayResponse(RoundTripDelayResponse::new(
-                SequenceNumber(7),
-            ))),
+            response(ResponseMessage::roundTripDelayResponse(
+                RoundTripDelayResponse::new(SequenceNumber(7)),
+            )),
             "roundTripDelayResponse",
         ),
         (
-            command(CommandMessage::endSessionCommand(EndSessionCommand::disconnect(()))),
+            command(CommandMessage::endSessionCommand(
+                EndSessionCommand::disconnect(()),
+            )),
             "endSessionCommand",
         ),
         (
-            command(CommandMessage::miscellaneousCommand(MiscellaneousCommand::new(
-                LogicalChannelNumber(2),
-                MiscellaneousCommandType::videoFastUpdatePicture(()),
-                None,
-            ))),
+            command(CommandMessage::miscellaneousCommand(
+                MiscellaneousCommand::new(
+                    LogicalChannelNumber(2),
+                    MiscellaneousCommandType::videoFastUpdatePicture(()),
+                    None,
+                ),
+            )),
             "miscellaneousCommand",
         ),
         (
@@ -303,9 +328,9 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             "flowControlCommand",
         ),
         (
-            indication(IndicationMessage::userInput(UserInputIndication::alphanumeric(
-                GeneralString::try_from("5").unwrap(),
-            ))),
+            indication(IndicationMessage::userInput(
+                UserInputIndication::alphanumeric(GeneralString::try_from("5").unwrap()),
+            )),
             "userInput",
         ),
         (

@@ -107,7 +107,7 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len() & 1 == 0, "odd hex length");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
@@ -140,9 +140,9 @@ impl Oracle {
 
     /// Decodes with the modules compiled under `schema` (see [`Oracle::compile`]).
     pub fn decode_in(&mut self, schema: &str, ty: &str, bytes: &[u8]) -> Result<Decoded, String> {
-        let r = Self::answer(self.request(
-            json!({"op": "decode", "schema": schema, "type": ty, "hex": hex(bytes)}),
-        ))?;
+        let r = Self::answer(
+            self.request(json!({"op": "decode", "schema": schema, "type": ty, "hex": hex(bytes)})),
+        )?;
         Ok(Decoded {
             value: r["value"].clone(),
             reencoded: r["reencoded"].as_str().map(unhex),
@@ -156,9 +156,9 @@ impl Oracle {
 
     /// Encodes with the modules compiled under `schema`.
     pub fn encode_in(&mut self, schema: &str, ty: &str, value: &Value) -> Result<Vec<u8>, String> {
-        let r = Self::answer(self.request(
-            json!({"op": "encode", "schema": schema, "type": ty, "value": value}),
-        ))?;
+        let r = Self::answer(
+            self.request(json!({"op": "encode", "schema": schema, "type": ty, "value": value})),
+        )?;
         Ok(unhex(r["hex"].as_str().expect("hex")))
     }
 

@@ -421,24 +421,26 @@ impl Urq {
 
     /// The message.
     pub fn build(&self) -> Result<RasMessage, BuildError> {
-        Ok(RasMessage::unregistrationRequest(UnregistrationRequest::new(
-            seq(self.seq)?,
-            addrs(&self.call_signal_addresses),
-            opt_aliases(&self.aliases)?,
-            None,
-            ep_id(&self.endpoint_id)?,
-            None,
-            gk_id(&self.gatekeeper_id)?,
-            None,
-            None,
-            None,
-            self.reason.clone(),
-            None,
-            None,
-            None,
-            None,
-            None,
-        )))
+        Ok(RasMessage::unregistrationRequest(
+            UnregistrationRequest::new(
+                seq(self.seq)?,
+                addrs(&self.call_signal_addresses),
+                opt_aliases(&self.aliases)?,
+                None,
+                ep_id(&self.endpoint_id)?,
+                None,
+                gk_id(&self.gatekeeper_id)?,
+                None,
+                None,
+                None,
+                self.reason.clone(),
+                None,
+                None,
+                None,
+                None,
+                None,
+            ),
+        ))
     }
 }
 
@@ -458,15 +460,9 @@ impl Ucf {
 
     /// The message.
     pub fn build(&self) -> Result<RasMessage, BuildError> {
-        Ok(RasMessage::unregistrationConfirm(UnregistrationConfirm::new(
-            seq(self.seq)?,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )))
+        Ok(RasMessage::unregistrationConfirm(
+            UnregistrationConfirm::new(seq(self.seq)?, None, None, None, None, None, None),
+        ))
     }
 }
 

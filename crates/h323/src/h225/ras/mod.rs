@@ -10,9 +10,9 @@ mod view;
 use rasn::{AsnType, Decode, Encode};
 
 use super::opaque::Opaque;
-use rasn::types::SequenceOf;
 use crate::asn::h225::*;
 use crate::per::{self, PerError};
+use rasn::types::SequenceOf;
 
 /// A RAS message: a known `RasMessage`, or an extension alternative added by an
 /// H.225.0 version after 7 (answer it with unknownMessageResponse).
