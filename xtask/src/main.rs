@@ -18,13 +18,25 @@ struct Module {
 }
 
 const MODULES: &[Module] = &[
-    Module { source: "H235-SECURITY-MESSAGES.asn", output: "h235.rs" },
-    Module { source: "MULTIMEDIA-SYSTEM-CONTROL.asn", output: "h245.rs" },
-    Module { source: "H323-MESSAGES.asn", output: "h225.rs" },
+    Module {
+        source: "H235-SECURITY-MESSAGES.asn",
+        output: "h235.rs",
+    },
+    Module {
+        source: "MULTIMEDIA-SYSTEM-CONTROL.asn",
+        output: "h245.rs",
+    },
+    Module {
+        source: "H323-MESSAGES.asn",
+        output: "h225.rs",
+    },
 ];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn generate(module: &Module) -> Result<String, String> {
@@ -64,7 +76,11 @@ fn main() -> ExitCode {
         if check {
             let current = std::fs::read_to_string(&path).unwrap_or_default();
             if current != code {
-                eprintln!("stale: {} differs from what asn1/{} generates", path.display(), module.source);
+                eprintln!(
+                    "stale: {} differs from what asn1/{} generates",
+                    path.display(),
+                    module.source
+                );
                 stale = true;
             }
         } else {

@@ -6,7 +6,13 @@
 //! `cargo run -p xtask -- asn1-check` (run by CI) fails when they are stale. They live in a crate of
 //! their own so that editing the protocol core never recompiles 16k generated lines, and are included
 //! side by side because the generated H.225.0 module imports its siblings through `super::`.
-#![allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub, unused_qualifications)]
+#![allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    unreachable_pub,
+    unused_qualifications
+)]
 
 include!("h235.rs");
 include!("h245.rs");

@@ -1,4 +1,8 @@
-//! H.245 (MULTIMEDIA-SYSTEM-CONTROL) on top of the generated rasn types in
-//! [`crate::asn::h245`].
+//! H.245 multimedia system control: capabilities, master/slave determination, logical channels
+//! and the session that runs them; `names` spells message names as the ASN.1 (and tshark) do.
 
+pub mod capabilities;
+pub mod messages;
+pub mod msd;
 pub mod names;
+pub mod session;

@@ -1,0 +1,277 @@
+//! Call detail records in SQLite (`gateway.sqlite`, table `calls`): one row per call attempt that
+//! passed the dial plan, written when dialing starts and updated at answer and at release, so a
+//! restarted gateway still answers `GET /v1/calls/{id}` for ended calls.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use service::clock;
+use service::db::Migration;
+use service::release::ReleaseReason;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::dialer::Initiator;
+
+/// Schema of `gateway.sqlite`.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "call detail records",
+    sql: "CREATE TABLE calls (
+              id           TEXT PRIMARY KEY,
+              state        TEXT NOT NULL,
+              dial         TEXT NOT NULL,
+              display      TEXT NOT NULL,
+              conference   TEXT NOT NULL,
+              mcu          TEXT NOT NULL,
+              result       TEXT,
+              q931_cause   INTEGER,
+              h225_reason  TEXT,
+              released_by  TEXT,
+              detail       TEXT,
+              started_at   TEXT NOT NULL,
+              connected_at TEXT,
+              ended_at     TEXT
+          );
+          CREATE INDEX calls_started_at ON calls (started_at);
+          CREATE INDEX calls_state ON calls (state);",
+}];
+
+/// Where a call is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// Setup sent, no answer yet.
+    Dialing,
+    /// Connect received: the cascade is up.
+    Connected,
+    /// Never connected.
+    Failed,
+    /// Was connected, now released.
+    Released,
+}
+
+/// Outcome of the attempt (the CDR's "result").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallResult {
+    /// The MCU answered.
+    Answered,
+    /// The MCU refused (ReleaseComplete before Connect).
+    Rejected,
+    /// No connection to the MCU.
+    Unreachable,
+    /// No answer within the call timeout.
+    Timeout,
+    /// Signalling failed.
+    Error,
+    /// The gateway stopped while dialing.
+    Cancelled,
+}
+
+/// One call detail record, as stored and as served by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CallRecord {
+    /// Call id.
+    pub id: Uuid,
+    /// Current state.
+    pub state: CallState,
+    /// Dial string as requested.
+    pub dial: String,
+    /// Caller display name / h323-ID sent.
+    pub display: String,
+    /// Conference number on the MCU (prefix stripped).
+    pub conference: String,
+    /// MCU `host:port`.
+    pub mcu: String,
+    /// Outcome, once known.
+    pub result: Option<CallResult>,
+    /// Q.850 cause of the release or refusal.
+    pub q931_cause: Option<u8>,
+    /// H.225.0 ReleaseCompleteReason of the release or refusal.
+    pub h225_reason: Option<ReleaseReason>,
+    /// Who released a connected call.
+    pub released_by: Option<Initiator>,
+    /// Words for an operator when something went wrong.
+    pub detail: Option<String>,
+    /// When dialing started.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: OffsetDateTime,
+    /// When the MCU answered.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub connected_at: Option<OffsetDateTime>,
+    /// When the call ended.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+fn text<T: Serialize>(v: &T) -> String {
+    // Our enums serialize to plain JSON strings.
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(s: Option<String>) -> rusqlite::Result<Option<T>> {
+    s.map(|s| {
+        serde_json::from_value(serde_json::Value::String(s)).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRecord> {
+    let id: String = row.get("id")?;
+    Ok(CallRecord {
+        id: Uuid::parse_str(&id).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        state: parse(Some(row.get("state")?))?.unwrap_or(CallState::Failed),
+        dial: row.get("dial")?,
+        display: row.get("display")?,
+        conference: row.get("conference")?,
+        mcu: row.get("mcu")?,
+        result: parse(row.get("result")?)?,
+        q931_cause: row.get("q931_cause")?,
+        h225_reason: parse(row.get("h225_reason")?)?,
+        released_by: parse(row.get("released_by")?)?,
+        detail: row.get("detail")?,
+        started_at: clock::from_sql(&row.get::<_, String>("started_at")?)?,
+        connected_at: clock::from_sql_opt(row.get("connected_at")?)?,
+        ended_at: clock::from_sql_opt(row.get("ended_at")?)?,
+    })
+}
+
+/// Inserts or replaces the record with `r.id`.
+pub fn save(c: &Connection, r: &CallRecord) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO calls (id, state, dial, display, conference, mcu, result,
+             q931_cause, h225_reason, released_by, detail, started_at, connected_at, ended_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            r.id.to_string(),
+            text(&r.state),
+            r.dial,
+            r.display,
+            r.conference,
+            r.mcu,
+            r.result.as_ref().map(text),
+            r.q931_cause,
+            r.h225_reason.as_ref().map(text),
+            r.released_by.as_ref().map(text),
+            r.detail,
+            clock::to_text(r.started_at),
+            r.connected_at.map(clock::to_text),
+            r.ended_at.map(clock::to_text),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The record with `id`.
+pub fn get(c: &Connection, id: Uuid) -> rusqlite::Result<Option<CallRecord>> {
+    c.query_row(
+        "SELECT * FROM calls WHERE id = ?1",
+        [id.to_string()],
+        from_row,
+    )
+    .optional()
+}
+
+/// Newest first, optionally only in `state`.
+pub fn list(
+    c: &Connection,
+    state: Option<CallState>,
+    limit: u32,
+) -> rusqlite::Result<Vec<CallRecord>> {
+    let mut stmt = c.prepare(
+        "SELECT * FROM calls WHERE (?1 IS NULL OR state = ?1)
+         ORDER BY started_at DESC, rowid DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![state.as_ref().map(text), limit], from_row)?;
+    rows.collect()
+}
+
+/// Closes the records of calls that were up when the gateway last stopped without releasing
+/// them (crash, kill -9): their TCP connections are gone with the process.
+pub fn close_interrupted(c: &Connection, now: OffsetDateTime) -> rusqlite::Result<usize> {
+    let now = clock::to_text(now);
+    let failed = c.execute(
+        "UPDATE calls SET state = 'failed', result = 'cancelled', ended_at = ?1,
+             detail = 'the gateway stopped while dialing'
+         WHERE state = 'dialing'",
+        [&now],
+    )?;
+    let released = c.execute(
+        "UPDATE calls SET state = 'released', released_by = 'gateway', ended_at = ?1,
+             detail = 'the gateway stopped without releasing the call'
+         WHERE state = 'connected'",
+        [&now],
+    )?;
+    Ok(failed + released)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> CallRecord {
+        CallRecord {
+            id: Uuid::new_v4(),
+            state: CallState::Connected,
+            dial: "801234@127.0.0.1".into(),
+            display: "VN 1".into(),
+            conference: "1234".into(),
+            mcu: "127.0.0.1:1720".into(),
+            result: Some(CallResult::Answered),
+            q931_cause: None,
+            h225_reason: Some(ReleaseReason::CalledPartyNotRegistered),
+            released_by: None,
+            detail: None,
+            started_at: clock::now(),
+            connected_at: Some(clock::now()),
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn save_get_list_and_close_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = service::db::Db::open(&dir.path().join("g.sqlite"), MIGRATIONS).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let r = record();
+            let r2 = r.clone();
+            let got = db
+                .call(move |c| {
+                    save(c, &r2)?;
+                    get(c, r2.id)
+                })
+                .await
+                .unwrap();
+            assert_eq!(got.as_ref(), Some(&r));
+            let n = db
+                .call(|c| close_interrupted(c, clock::now()))
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+            let all = db
+                .call(|c| list(c, Some(CallState::Released), 10))
+                .await
+                .unwrap();
+            assert_eq!(all.len(), 1);
+            assert_eq!(all[0].released_by, Some(Initiator::Gateway));
+            assert!(db
+                .call(|c| list(c, Some(CallState::Connected), 10))
+                .await
+                .unwrap()
+                .is_empty());
+        });
+    }
+}

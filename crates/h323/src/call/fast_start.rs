@@ -1,0 +1,201 @@
+//! Fast connect (H.323 clause 8.1.7): the caller proposes OpenLogicalChannel structures in the
+//! Setup, the callee accepts a subset in its first answer carrying `fastStart`, and media flows
+//! without an H.245 round trip.
+//!
+//! A proposal the caller transmits on has a forward data type and the caller's RTCP address; a
+//! proposal the caller receives on has null forward data and reverse parameters with the caller's
+//! RTP and RTCP addresses. The callee answers each accepted proposal with its own addresses filled
+//! in (for channels it receives, its RTP and RTCP; for channels it sends, its RTCP).
+
+use h323_asn1::h245::{
+    DataType, OpenLogicalChannel,
+    OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters as FwdMux,
+    OpenLogicalChannelReverseLogicalChannelParametersMultiplexParameters as RevMux,
+};
+
+use crate::h245::capabilities::{Codec, MediaCapabilities};
+use crate::h245::messages::{
+    self as m, olc_forward_h2250, olc_reverse_h2250, socket_address, transport_address,
+};
+use crate::h245::session::{Direction, LocalMedia, MediaChannel};
+
+/// Our proposals for a Setup: for each session we have media for, one transmit and one receive
+/// proposal per codec, in preference order. Channel numbers start at 1.
+pub fn propose(caps: &MediaCapabilities, media: &LocalMedia) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut number = 1u16;
+    let codecs = caps
+        .audio
+        .iter()
+        .map(|a| Codec::Audio(*a))
+        .chain(caps.video.iter().map(|v| Codec::Video(*v)));
+    for codec in codecs {
+        let Some(local) = media.for_codec(codec) else {
+            continue;
+        };
+        for olc in [
+            m::olc_transmit(number, codec, local.rtcp),
+            m::olc_fast_start_receive(number + 1, codec, local.rtp, local.rtcp),
+        ] {
+            if let Ok(b) = rasn::aper::encode(&olc) {
+                out.push(b);
+            }
+        }
+        number += 2;
+    }
+    out
+}
+
+/// The callee's side: accepts at most one proposal per session and direction that we support
+/// and have media for, returns the encoded answers and the channels they open (seen from us).
+pub fn answer(
+    proposals: &[Vec<u8>],
+    caps: &MediaCapabilities,
+    media: &LocalMedia,
+) -> (Vec<Vec<u8>>, Vec<MediaChannel>) {
+    let mut answers = Vec::new();
+    let mut channels: Vec<MediaChannel> = Vec::new();
+    for bytes in proposals {
+        let Ok(mut olc) = rasn::aper::decode::<OpenLogicalChannel>(bytes) else {
+            continue;
+        };
+        let number = olc.forward_logical_channel_number.0;
+        let forward = &olc.forward_logical_channel_parameters.data_type;
+        if !matches!(forward, DataType::nullData(())) {
+            // The caller sends on this one: we receive.
+            let Some(codec) = Codec::from_data_type(forward).filter(|c| supports(caps, *c)) else {
+                continue;
+            };
+            if taken(&channels, Direction::Receive, codec) {
+                continue;
+            }
+            let Some(local) = media.for_codec(codec) else {
+                continue;
+            };
+            let remote_rtcp = olc_forward_h2250(&olc)
+                .and_then(|p| p.media_control_channel.as_ref())
+                .and_then(socket_address);
+            if let FwdMux::h2250LogicalChannelParameters(p) =
+                &mut olc.forward_logical_channel_parameters.multiplex_parameters
+            {
+                p.media_channel = Some(transport_address(local.rtp));
+                p.media_control_channel = Some(transport_address(local.rtcp));
+            } else {
+                continue;
+            }
+            channels.push(MediaChannel {
+                number,
+                direction: Direction::Receive,
+                codec,
+                rtp: Some(local.rtp),
+                remote_rtcp,
+            });
+        } else {
+            // The caller receives on this one: we send to its RTP address.
+            let Some(rev) = olc.reverse_logical_channel_parameters.as_ref() else {
+                continue;
+            };
+            let Some(codec) = Codec::from_data_type(&rev.data_type).filter(|c| supports(caps, *c))
+            else {
+                continue;
+            };
+            if taken(&channels, Direction::Transmit, codec) {
+                continue;
+            }
+            let Some(local) = media.for_codec(codec) else {
+                continue;
+            };
+            let Some(params) = olc_reverse_h2250(&olc) else {
+                continue;
+            };
+            let rtp = params.media_channel.as_ref().and_then(socket_address);
+            let remote_rtcp = params
+                .media_control_channel
+                .as_ref()
+                .and_then(socket_address);
+            if rtp.is_none() {
+                continue;
+            }
+            if let Some(RevMux::h2250LogicalChannelParameters(p)) = olc
+                .reverse_logical_channel_parameters
+                .as_mut()
+                .and_then(|r| r.multiplex_parameters.as_mut())
+            {
+                p.media_control_channel = Some(transport_address(local.rtcp));
+            }
+            channels.push(MediaChannel {
+                number,
+                direction: Direction::Transmit,
+                codec,
+                rtp,
+                remote_rtcp,
+            });
+        }
+        if let Ok(b) = rasn::aper::encode(&olc) {
+            answers.push(b);
+        } else {
+            channels.pop();
+        }
+    }
+    (answers, channels)
+}
+
+/// The caller's side: the channels the callee's answer opened (seen from us).
+pub fn accepted(answers: &[Vec<u8>], local: &LocalMedia) -> Vec<MediaChannel> {
+    let mut channels = Vec::new();
+    for bytes in answers {
+        let Ok(olc) = rasn::aper::decode::<OpenLogicalChannel>(bytes) else {
+            continue;
+        };
+        let number = olc.forward_logical_channel_number.0;
+        let forward = &olc.forward_logical_channel_parameters.data_type;
+        if !matches!(forward, DataType::nullData(())) {
+            let Some(codec) = Codec::from_data_type(forward) else {
+                continue;
+            };
+            let p = olc_forward_h2250(&olc);
+            let rtp = p
+                .and_then(|p| p.media_channel.as_ref())
+                .and_then(socket_address);
+            let remote_rtcp = p
+                .and_then(|p| p.media_control_channel.as_ref())
+                .and_then(socket_address);
+            channels.push(MediaChannel {
+                number,
+                direction: Direction::Transmit,
+                codec,
+                rtp,
+                remote_rtcp,
+            });
+        } else if let Some(rev) = &olc.reverse_logical_channel_parameters {
+            let Some(codec) = Codec::from_data_type(&rev.data_type) else {
+                continue;
+            };
+            let remote_rtcp = olc_reverse_h2250(&olc)
+                .and_then(|p| p.media_control_channel.as_ref())
+                .and_then(socket_address);
+            let rtp = local.for_codec(codec).map(|l| l.rtp);
+            channels.push(MediaChannel {
+                number,
+                direction: Direction::Receive,
+                codec,
+                rtp,
+                remote_rtcp,
+            });
+        }
+    }
+    channels
+}
+
+fn supports(caps: &MediaCapabilities, codec: Codec) -> bool {
+    match codec {
+        Codec::Audio(a) => caps.audio.contains(&a),
+        Codec::Video(v) => caps.video.iter().any(|x| x.name() == v.name()),
+    }
+}
+
+fn taken(channels: &[MediaChannel], direction: Direction, codec: Codec) -> bool {
+    channels
+        .iter()
+        .any(|c| c.direction == direction && c.codec.session_id() == codec.session_id())
+}

@@ -1,0 +1,154 @@
+//! The MCU's settings: built-in defaults, `CASCADE_*` environment, `--config` TOML, flags.
+//!
+//! ```toml
+//! http = "127.0.0.1:8082"        # admin API
+//! h323 = "0.0.0.0:1720"          # H.323 call signalling
+//! data = "cascade-data"          # mcu.sqlite goes here
+//! log_format = "text"
+//! default_room = "1000"          # calls without a called alias go here (optional)
+//! auto_create_rooms = false      # create unknown rooms on first call, as OpenMCU-ru does
+//! default_max_participants = 16  # for rooms created without a limit
+//! [[rooms]]                      # seeded at start when absent from the database
+//! number = "1234"
+//! name = "Weekly"
+//! max_participants = 10
+//! locked = false
+//! pin = "4321"
+//! ```
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use service::config::{self, ConfigError, LogFormat, Sources};
+
+/// A room defined in the configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomSpec {
+    /// The number callers dial.
+    pub number: String,
+    /// Name shown in the API (defaults to the number).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Capacity (defaults to `default_max_participants`).
+    #[serde(default)]
+    pub max_participants: Option<u32>,
+    /// Refuse new callers.
+    #[serde(default)]
+    pub locked: bool,
+    /// Optional PIN (stored; checked once DTMF collection exists).
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
+/// Resolved MCU settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Admin HTTP API listen address.
+    pub http: String,
+    /// H.323 call-signalling listen address.
+    pub h323: String,
+    /// Directory of `mcu.sqlite`.
+    pub data: PathBuf,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Room for calls that name none.
+    pub default_room: Option<String>,
+    /// Create rooms that callers name and that do not exist.
+    pub auto_create_rooms: bool,
+    /// Capacity of rooms created without one.
+    pub default_max_participants: u32,
+    /// Rooms to create at start if the database does not have them.
+    pub rooms: Vec<RoomSpec>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            http: "127.0.0.1:8082".into(),
+            h323: "0.0.0.0:1720".into(),
+            data: PathBuf::from("cascade-data"),
+            log_format: LogFormat::Text,
+            default_room: None,
+            auto_create_rooms: false,
+            default_max_participants: 16,
+            rooms: Vec::new(),
+        }
+    }
+}
+
+/// Command-line flags of `cascade mcu`.
+#[derive(Debug, Clone, Default, Serialize, clap::Args)]
+pub struct Args {
+    /// TOML configuration file.
+    #[arg(long, value_name = "FILE", env = "CASCADE_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Admin HTTP API listen address [default: 127.0.0.1:8082].
+    #[arg(long, value_name = "HOST:PORT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<String>,
+    /// H.323 call-signalling listen address [default: 0.0.0.0:1720].
+    #[arg(long, value_name = "HOST:PORT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub h323: Option<String>,
+    /// Directory for the SQLite room store [default: cascade-data].
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<PathBuf>,
+    /// Log format [default: text].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// Keys read from `CASCADE_*` / `CASCADE_MCU_*`.
+pub const ENV_KEYS: &[&str] = &["http", "h323", "data", "log_format", "default_room"];
+
+impl Config {
+    /// Merges defaults, environment, `args.config` and `args`.
+    pub fn load(args: &Args) -> Result<Self, ConfigError> {
+        let sources = Sources {
+            file: args.config.as_deref(),
+            server: "mcu",
+            env_keys: ENV_KEYS,
+        };
+        config::load(&Self::default(), sources, args)
+    }
+
+    /// The room database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data.join("mcu.sqlite")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rooms_come_from_the_file_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mcu.toml");
+        std::fs::write(
+            &file,
+            "h323 = \"127.0.0.1:1721\"\nauto_create_rooms = true\n\
+             [[rooms]]\nnumber = \"1234\"\nmax_participants = 3\n\
+             [[rooms]]\nnumber = \"5678\"\nlocked = true\n",
+        )
+        .unwrap();
+        let args = Args {
+            config: Some(file),
+            h323: Some("127.0.0.1:0".into()),
+            ..Args::default()
+        };
+        let c = Config::load(&args).unwrap();
+        assert_eq!(c.h323, "127.0.0.1:0");
+        assert!(c.auto_create_rooms);
+        assert_eq!(c.rooms.len(), 2);
+        assert_eq!(c.rooms[0].max_participants, Some(3));
+        assert!(c.rooms[1].locked);
+        assert_eq!(c.http, "127.0.0.1:8082");
+    }
+}

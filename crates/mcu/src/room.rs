@@ -1,0 +1,116 @@
+//! What a room is (number, name, capacity, lock, PIN) and which values are acceptable.
+//!
+//! Room numbers are what callers dial, so they are usually digits; names in the OpenMCU-ru style
+//! (`room101`) are accepted too, since callers may reach a room through its h323-ID or a
+//! `room@mcu` URL.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Longest room number.
+pub const MAX_NUMBER_LEN: usize = 64;
+/// Longest room name.
+pub const MAX_NAME_LEN: usize = 128;
+/// Largest capacity accepted.
+pub const MAX_PARTICIPANTS: u32 = 10_000;
+
+/// A room as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    /// What callers dial.
+    pub number: String,
+    /// For people.
+    pub name: String,
+    /// Capacity.
+    pub max_participants: u32,
+    /// New callers refused while set.
+    pub locked: bool,
+    /// PIN, never served by the API.
+    #[serde(skip_serializing)]
+    pub pin: Option<String>,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A value the room API refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidRoom {
+    /// Empty, too long, or with characters outside `[A-Za-z0-9*#._-]`.
+    #[error(
+        "room number {0:?} is invalid: use 1 to 64 of letters, digits, '*', '#', '.', '_', '-'"
+    )]
+    Number(String),
+    /// Empty or too long.
+    #[error("room name must be 1 to 128 characters")]
+    Name,
+    /// Zero or above the limit.
+    #[error("max_participants must be from 1 to {MAX_PARTICIPANTS}")]
+    Capacity,
+    /// Empty or with characters other than digits.
+    #[error("pin must be 1 to 16 digits")]
+    Pin,
+}
+
+/// Checks a room number.
+pub fn check_number(number: &str) -> Result<(), InvalidRoom> {
+    let ok = !number.is_empty()
+        && number.len() <= MAX_NUMBER_LEN
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '#' | '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidRoom::Number(number.to_owned()))
+    }
+}
+
+/// Checks a room name.
+pub fn check_name(name: &str) -> Result<(), InvalidRoom> {
+    if name.trim().is_empty() || name.chars().count() > MAX_NAME_LEN {
+        Err(InvalidRoom::Name)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a capacity.
+pub fn check_capacity(max: u32) -> Result<(), InvalidRoom> {
+    if (1..=MAX_PARTICIPANTS).contains(&max) {
+        Ok(())
+    } else {
+        Err(InvalidRoom::Capacity)
+    }
+}
+
+/// Checks a PIN.
+pub fn check_pin(pin: &str) -> Result<(), InvalidRoom> {
+    if (1..=16).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(InvalidRoom::Pin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation() {
+        assert!(check_number("1234").is_ok());
+        assert!(check_number("room101").is_ok());
+        assert!(check_number("*12#").is_ok());
+        assert!(check_number("").is_err());
+        assert!(check_number("a b").is_err());
+        assert!(check_number("1@h").is_err());
+        assert!(check_number(&"1".repeat(65)).is_err());
+        assert!(check_capacity(0).is_err());
+        assert!(check_capacity(1).is_ok());
+        assert!(check_pin("12a").is_err());
+        assert!(check_pin("0042").is_ok());
+        assert!(check_name(" ").is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! Rooms in SQLite (`mcu.sqlite`, table `rooms`), so rooms made through the API survive a
+//! restart. Rooms from the configuration file are seeded only when absent: once a room exists,
+//! the database (and so the API) is its source of truth.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use service::clock;
+use service::db::Migration;
+
+use crate::room::Room;
+
+/// Schema of `mcu.sqlite`.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "rooms",
+    sql: "CREATE TABLE rooms (
+              number           TEXT PRIMARY KEY,
+              name             TEXT NOT NULL,
+              max_participants INTEGER NOT NULL,
+              locked           INTEGER NOT NULL,
+              pin              TEXT,
+              created_at       TEXT NOT NULL
+          );",
+}];
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Room> {
+    Ok(Room {
+        number: row.get("number")?,
+        name: row.get("name")?,
+        max_participants: row.get("max_participants")?,
+        locked: row.get("locked")?,
+        pin: row.get("pin")?,
+        created_at: clock::from_sql(&row.get::<_, String>("created_at")?)?,
+    })
+}
+
+/// All rooms, by number.
+pub fn list(c: &Connection) -> rusqlite::Result<Vec<Room>> {
+    let mut stmt = c.prepare("SELECT * FROM rooms ORDER BY number")?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
+}
+
+/// One room.
+pub fn get(c: &Connection, number: &str) -> rusqlite::Result<Option<Room>> {
+    c.query_row("SELECT * FROM rooms WHERE number = ?1", [number], from_row)
+        .optional()
+}
+
+/// Inserts `room`; false if its number is taken.
+pub fn insert(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "INSERT OR IGNORE INTO rooms (number, name, max_participants, locked, pin, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            room.number,
+            room.name,
+            room.max_participants,
+            room.locked,
+            room.pin,
+            clock::to_text(room.created_at)
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Writes `room`'s changeable fields; false if it does not exist.
+pub fn update(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "UPDATE rooms SET name = ?2, max_participants = ?3, locked = ?4, pin = ?5 WHERE number = ?1",
+        params![room.number, room.name, room.max_participants, room.locked, room.pin],
+    )?;
+    Ok(n == 1)
+}
+
+/// Deletes a room; false if it did not exist.
+pub fn delete(c: &Connection, number: &str) -> rusqlite::Result<bool> {
+    Ok(c.execute("DELETE FROM rooms WHERE number = ?1", [number])? == 1)
+}
