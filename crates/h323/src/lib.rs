@@ -11,7 +11,9 @@
 pub use h323_asn1 as asn;
 
 pub mod call;
+pub mod h225;
 pub mod h245;
+pub mod per;
 pub mod q931;
 pub mod rand;
 pub mod tpkt;
