@@ -434,12 +434,7 @@ impl Shared {
         }
     }
 
-    fn call_signalling(
-        &mut self,
-        ctx: &Ctx,
-        q: &q931::Message,
-        ui: &h323::asn::h225::H323UserInformation,
-    ) {
+    fn call_signalling(&mut self, ctx: &Ctx, q: &q931::Message, ui: &h323::h225::UserInfo) {
         let mut m = ctx.message(Protocol::H225);
         q931_fields(&mut m, q);
         let extras = describe_cs(&mut m, ui);
@@ -473,7 +468,7 @@ fn q931_fields(m: &mut Message, q: &q931::Message) {
     m.cause = q.cause().map(|c| c.value.code());
     // Some endpoints NUL-terminate the Display text, some send it empty.
     if let Some(d) = q.display() {
-        let d = d.trim_end_matches(['\0', '.']).to_string();
+        let d = d.trim_end_matches('\0').to_string();
         if !d.is_empty() {
             m.detail("display", d);
         }

@@ -4,140 +4,123 @@
 
 use std::net::SocketAddr;
 
-use h323::asn::h225::{
-    AliasAddress, H323UUPDUH323MessageBody as Body, H323UserInformation, RasMessage,
-    TransportAddress,
+use h323::asn::h225::{AliasAddress, RasMessage, TransportAddress};
+use h323::h225::ras::Ras;
+use h323::h225::{
+    alias_address_name, bmp_to_string, facility_reason_name, release_reason_name, socket_addr,
+    Alias, Body, UserInfo,
 };
-use rasn::types::BmpString;
 use serde_json::Value;
 
 use super::h245::fast_start_entry;
-use super::interim::choice_name;
 use super::model::{per_error, Message};
+use super::names::choice_name;
 
 /// Decodes an H.323-UserInformation (the user-user element after its protocol discriminator).
-pub fn decode_user_information(bytes: &[u8]) -> Result<H323UserInformation, String> {
-    rasn::aper::decode::<H323UserInformation>(bytes)
-        .map_err(|e| per_error("H.225.0 H323-UserInformation", &e))
+pub fn decode_user_information(bytes: &[u8]) -> Result<UserInfo, String> {
+    UserInfo::decode(bytes).map_err(|e| per_error("H.225.0", &e))
 }
 
-/// Decodes a RAS datagram; with `strict`, trailing bytes make it fail (the heuristic for UDP
-/// ports other than 1718/1719).
-pub fn decode_ras(bytes: &[u8], strict: bool) -> Result<RasMessage, String> {
-    let (msg, rest) = rasn::aper::decode_with_remainder::<RasMessage>(bytes)
-        .map_err(|e| per_error("H.225.0 RasMessage", &e))?;
-    if strict && !rest.is_empty() {
-        return Err(format!(
-            "H.225.0 RasMessage: {} bytes left over",
-            rest.len()
-        ));
+/// Decodes a RAS datagram. With `strict` (the heuristic for UDP ports other than 1718/1719) the
+/// datagram must also decode as a known `RasMessage` with no octet left over.
+pub fn decode_ras(bytes: &[u8], strict: bool) -> Result<Ras, String> {
+    if strict {
+        let (_, rest) = rasn::aper::decode_with_remainder::<RasMessage>(bytes)
+            .map_err(|e| per_error("H.225.0 RasMessage", &e))?;
+        if !rest.is_empty() {
+            return Err(format!(
+                "H.225.0 RasMessage: {} bytes left over",
+                rest.len()
+            ));
+        }
     }
-    Ok(msg)
+    Ras::decode(bytes).map_err(|e| per_error("H.225.0", &e))
 }
 
 /// What the caller needs from a call-signalling message beyond the ladder line.
 #[derive(Debug, Default)]
 pub struct CsExtras {
-    /// The encoded H.245 messages of h245Control, in order.
+    /// The encoded H.245 messages of h245Control (and a Setup's parallelH245Control), in order.
     pub h245_control: Vec<Vec<u8>>,
     /// h245Address, announcing a separate H.245 connection.
     pub h245_address: Option<SocketAddr>,
 }
 
 /// Fills `m` (message name and details) from a decoded call-signalling user-information.
-pub fn describe_cs(m: &mut Message, ui: &H323UserInformation) -> CsExtras {
-    let pdu = &ui.h323_uu_pdu;
-    let body = &pdu.h323_message_body;
-    m.message = choice_name(body).into();
+pub fn describe_cs(m: &mut Message, ui: &UserInfo) -> CsExtras {
+    m.message = ui.body_name().into();
     let mut extras = CsExtras::default();
-    let mut h245_address: Option<&TransportAddress> = None;
-    let mut fast_start = None;
-    match body {
-        Body::setup(s) => {
+    match ui.body() {
+        Body::Setup(s) => {
             if let Some(a) = &s.source_address {
                 m.detail("callingAlias", aliases(a));
             }
             if let Some(a) = &s.destination_address {
                 m.detail("calledAlias", aliases(a));
             }
-            if let Some(a) = s.dest_call_signal_address.as_ref().and_then(transport) {
+            if let Some(a) = ui.dest_call_signal_address() {
                 m.detail("destCallSignalAddress", a.to_string());
             }
             m.detail("conferenceGoal", choice_name(&s.conference_goal));
-            h245_address = s.h245_address.as_ref();
-            fast_start = s.fast_start.as_ref();
             if let Some(p) = &s.parallel_h245_control {
                 m.detail("parallelH245Control", p.len());
                 extras.h245_control = p.iter().map(|b| b.to_vec()).collect();
             }
         }
-        Body::callProceeding(s) => {
-            h245_address = s.h245_address.as_ref();
-            fast_start = s.fast_start.as_ref();
-        }
-        Body::alerting(s) => {
-            h245_address = s.h245_address.as_ref();
-            fast_start = s.fast_start.as_ref();
-        }
-        Body::connect(s) => {
+        Body::Connect(s) => {
             if let Some(a) = &s.connected_address {
                 m.detail("connectedAlias", aliases(a));
             }
-            h245_address = s.h245_address.as_ref();
-            fast_start = s.fast_start.as_ref();
         }
-        Body::progress(s) => {
-            h245_address = s.h245_address.as_ref();
-            fast_start = s.fast_start.as_ref();
-        }
-        Body::facility(s) => {
-            m.detail("reason", choice_name(&s.reason));
-            if let Some(a) = s.alternative_address.as_ref().and_then(transport) {
+        Body::Facility(s) => {
+            m.detail("reason", facility_reason_name(&s.reason));
+            if let Some(a) = s.alternative_address.as_ref().and_then(socket_addr) {
                 m.detail("alternativeAddress", a.to_string());
             }
-            h245_address = s.h245_address.as_ref();
-            fast_start = s.fast_start.as_ref();
         }
-        Body::information(s) => fast_start = s.fast_start.as_ref(),
-        Body::releaseComplete(s) => {
+        Body::ReleaseComplete(s) => {
             if let Some(r) = &s.reason {
-                m.detail("reason", choice_name(r));
+                m.detail("reason", release_reason_name(r));
             }
         }
         _ => {}
     }
+    let fast_start = ui.fast_start();
     // For a Setup the absence of fastStart is news too: the call will need H.245 first.
-    let empty = Vec::new();
-    if fast_start.is_none() && matches!(body, Body::setup(_)) {
-        fast_start = Some(&empty);
-    }
-    if let Some(fs) = fast_start {
+    if !fast_start.is_empty() || matches!(ui.body(), Body::Setup(_)) {
         m.detail(
             "fastStart",
-            Value::Array(fs.iter().map(|olc| fast_start_entry(olc)).collect()),
+            Value::Array(fast_start.iter().map(|olc| fast_start_entry(olc)).collect()),
         );
     }
-    m.detail("h245Tunnelling", pdu.h245_tunnelling);
-    if let Some(a) = h245_address.and_then(transport) {
+    m.detail("h245Tunnelling", ui.h245_tunnelling());
+    if let Some(a) = ui.h245_address() {
         m.detail("h245Address", a.to_string());
         extras.h245_address = Some(a);
     }
-    if let Some(ctrl) = &pdu.h245_control {
-        m.detail("h245Control", ctrl.len());
-        extras.h245_control.extend(ctrl.iter().map(|b| b.to_vec()));
+    let control = ui.h245_control();
+    if !control.is_empty() {
+        m.detail("h245Control", control.len());
+        extras
+            .h245_control
+            .extend(control.iter().map(|b| b.to_vec()));
     }
-    if let Some(ss) = &pdu.h4501_supplementary_service {
+    let uu = ui.extras();
+    if let Some(ss) = &uu.h4501_supplementary_service {
         m.detail("h4501SupplementaryService", ss.len());
     }
-    if pdu.tunnelled_signalling_message.is_some() {
+    if uu.tunnelled_signalling_message.is_some() {
         m.detail("tunnelledSignallingMessage", true);
     }
     extras
 }
 
 /// Fills `m` (message name and details) from a decoded RAS message.
-pub fn describe_ras(m: &mut Message, ras: &RasMessage) {
-    m.message = choice_name(ras).into();
+pub fn describe_ras(m: &mut Message, ras: &Ras) {
+    m.message = ras.name().into();
+    let Some(ras) = ras.message() else {
+        return;
+    };
     use RasMessage as R;
     let seq = match ras {
         R::gatekeeperRequest(x) => {
@@ -148,7 +131,7 @@ pub fn describe_ras(m: &mut Message, ras: &RasMessage) {
         }
         R::gatekeeperConfirm(x) => {
             if let Some(g) = &x.gatekeeper_identifier {
-                m.detail("gatekeeperIdentifier", bmp(&g.0));
+                m.detail("gatekeeperIdentifier", bmp_to_string(&g.0));
             }
             Some(x.request_seq_num.0)
         }
@@ -170,9 +153,12 @@ pub fn describe_ras(m: &mut Message, ras: &RasMessage) {
         }
         R::registrationConfirm(x) => {
             if let Some(g) = &x.gatekeeper_identifier {
-                m.detail("gatekeeperIdentifier", bmp(&g.0));
+                m.detail("gatekeeperIdentifier", bmp_to_string(&g.0));
             }
-            m.detail("endpointIdentifier", bmp(&x.endpoint_identifier.0));
+            m.detail(
+                "endpointIdentifier",
+                bmp_to_string(&x.endpoint_identifier.0),
+            );
             Some(x.request_seq_num.0)
         }
         R::registrationReject(x) => {
@@ -238,45 +224,17 @@ pub fn describe_ras(m: &mut Message, ras: &RasMessage) {
 }
 
 /// An H.225.0 transport address as a socket address, when it is IPv4 or IPv6.
-pub fn transport(a: &TransportAddress) -> Option<SocketAddr> {
-    match a {
-        TransportAddress::ipAddress(x) => {
-            let ip: [u8; 4] = x.ip.as_ref().try_into().ok()?;
-            Some(SocketAddr::from((ip, x.port)))
-        }
-        TransportAddress::ip6Address(x) => {
-            let ip: [u8; 16] = x.ip.as_ref().try_into().ok()?;
-            Some(SocketAddr::from((ip, x.port)))
-        }
-        _ => None,
-    }
+fn transport(a: &TransportAddress) -> Option<SocketAddr> {
+    socket_addr(a)
 }
 
 fn aliases(list: &[AliasAddress]) -> Value {
-    Value::Array(list.iter().map(|a| Value::from(alias(a))).collect())
-}
-
-/// `type:value`, the type spelt as the AliasAddress alternative (`h323-ID:alice`).
-pub fn alias(a: &AliasAddress) -> String {
-    let value = match a {
-        AliasAddress::dialledDigits(s) | AliasAddress::url_ID(s) | AliasAddress::email_ID(s) => {
-            s.to_string()
-        }
-        AliasAddress::h323_ID(s) => bmp(s),
-        AliasAddress::transportID(t) => transport(t).map_or_else(|| "?".into(), |a| a.to_string()),
-        _ => "…".into(),
-    };
-    format!("{}:{}", choice_name(a), value)
-}
-
-/// A BMPString as text (UTF-16, replacing what does not decode).
-pub fn bmp(s: &BmpString) -> String {
-    let units: Vec<u16> = s
-        .to_bytes()
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    Value::Array(
+        list.iter()
+            .map(|a| match Alias::from_asn(a) {
+                Alias::Other(_) => Value::from(format!("{}:…", alias_address_name(a))),
+                alias => Value::from(alias.to_string()),
+            })
+            .collect(),
+    )
 }

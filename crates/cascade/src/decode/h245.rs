@@ -9,10 +9,11 @@ use h323::asn::h245::{
     OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters as FwdMux, RequestMessage,
     ResponseMessage, TransportAddress, UnicastAddress, UserInputIndication, VideoCapability,
 };
+use h323::h245::names;
 use serde_json::Value;
 
-use super::interim::choice_name;
 use super::model::{per_error, Message, Protocol};
+use super::names::choice_name;
 
 /// Decodes `bytes` as a whole H.245 message; trailing bytes make it fail.
 pub fn decode(bytes: &[u8]) -> Result<MultimediaSystemControlMessage, String> {
@@ -31,28 +32,14 @@ pub fn decode(bytes: &[u8]) -> Result<MultimediaSystemControlMessage, String> {
 /// Fills `m` (protocol, message name, category, details) from a decoded H.245 message.
 pub fn describe(m: &mut Message, msg: &MultimediaSystemControlMessage) {
     m.protocol = Protocol::H245;
+    m.message = names::message_name(msg).into();
+    m.category = Some(names::category(msg));
     match msg {
-        MultimediaSystemControlMessage::request(r) => {
-            m.category = Some("request");
-            m.message = choice_name(r).into();
-            request(m, r);
-        }
-        MultimediaSystemControlMessage::response(r) => {
-            m.category = Some("response");
-            m.message = choice_name(r).into();
-            response(m, r);
-        }
-        MultimediaSystemControlMessage::command(c) => {
-            m.category = Some("command");
-            m.message = choice_name(c).into();
-            command(m, c);
-        }
-        MultimediaSystemControlMessage::indication(i) => {
-            m.category = Some("indication");
-            m.message = choice_name(i).into();
-            indication(m, i);
-        }
-        other => m.message = choice_name(other).into(),
+        MultimediaSystemControlMessage::request(r) => request(m, r),
+        MultimediaSystemControlMessage::response(r) => response(m, r),
+        MultimediaSystemControlMessage::command(c) => command(m, c),
+        MultimediaSystemControlMessage::indication(i) => indication(m, i),
+        _ => {}
     }
 }
 

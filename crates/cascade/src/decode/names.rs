@@ -1,7 +1,7 @@
-//! INTERIM: a private ASN.1 choice-name lookup, standing in until the shared name functions
-//! land in `h323` (`h323::h225::message_name`, `h323::h225::ras::message_name`,
-//! `h323::h245::names::message_name`). Delete this module when they do; nothing outside
-//! `decode` may depend on it.
+//! Names of the CHOICE alternatives shown in the ladder's detail fields (codecs, reasons,
+//! decisions, ...). Message names come from the shared views (`h323::h225`, `h323::h245::names`);
+//! this covers the many smaller CHOICEs they do not name, by one generic lookup instead of a
+//! hand-written table per type.
 
 use std::fmt;
 
