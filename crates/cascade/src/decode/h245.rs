@@ -7,7 +7,7 @@ use h323::asn::h245::{
     MultimediaSystemControlMessage, OpenLogicalChannel,
     OpenLogicalChannelAckForwardMultiplexAckParameters as AckMux,
     OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters as FwdMux, RequestMessage,
-    ResponseMessage, TransportAddress, UnicastAddress, UserInputIndication, VideoCapability,
+    ResponseMessage, TransportAddress, UserInputIndication, VideoCapability,
 };
 use h323::h245::names;
 use serde_json::Value;
@@ -235,16 +235,6 @@ fn generic(g: &GenericCapability) -> String {
 }
 
 /// `ip:port` of an H.245 unicast transport address.
-pub fn address(a: &TransportAddress) -> Option<String> {
-    match a {
-        TransportAddress::unicastAddress(UnicastAddress::iPAddress(x)) => {
-            let ip: [u8; 4] = x.network.as_ref().try_into().ok()?;
-            Some(std::net::SocketAddr::from((ip, x.tsap_identifier)).to_string())
-        }
-        TransportAddress::unicastAddress(UnicastAddress::iP6Address(x)) => {
-            let ip: [u8; 16] = x.network.as_ref().try_into().ok()?;
-            Some(std::net::SocketAddr::from((ip, x.tsap_identifier)).to_string())
-        }
-        _ => None,
-    }
+fn address(a: &TransportAddress) -> Option<String> {
+    h323::h245::messages::socket_address(a).map(|s| s.to_string())
 }
