@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use h323::asn::h225::{AliasAddress, RasMessage, TransportAddress};
+use h323::asn::h225::{AliasAddress, RasMessage};
 use h323::h225::ras::Ras;
 use h323::h225::{
     alias_address_name, bmp_to_string, facility_reason_name, release_reason_name, socket_addr,
@@ -143,7 +143,7 @@ pub fn describe_ras(m: &mut Message, ras: &Ras) {
             if let Some(a) = &x.terminal_alias {
                 m.detail("terminalAlias", aliases(a));
             }
-            if let Some(a) = x.call_signal_address.first().and_then(transport) {
+            if let Some(a) = x.call_signal_address.first().and_then(socket_addr) {
                 m.detail("callSignalAddress", a.to_string());
             }
             if x.keep_alive {
@@ -181,7 +181,7 @@ pub fn describe_ras(m: &mut Message, ras: &Ras) {
             Some(x.request_seq_num.0)
         }
         R::admissionConfirm(x) => {
-            if let Some(a) = transport(&x.dest_call_signal_address) {
+            if let Some(a) = socket_addr(&x.dest_call_signal_address) {
                 m.detail("destCallSignalAddress", a.to_string());
             }
             m.detail("bandWidth", x.band_width.0);
@@ -205,7 +205,7 @@ pub fn describe_ras(m: &mut Message, ras: &Ras) {
             Some(x.request_seq_num.0)
         }
         R::locationConfirm(x) => {
-            if let Some(a) = transport(&x.call_signal_address) {
+            if let Some(a) = socket_addr(&x.call_signal_address) {
                 m.detail("callSignalAddress", a.to_string());
             }
             Some(x.request_seq_num.0)
@@ -221,11 +221,6 @@ pub fn describe_ras(m: &mut Message, ras: &Ras) {
     if let Some(s) = seq {
         m.detail("requestSeqNum", s);
     }
-}
-
-/// An H.225.0 transport address as a socket address, when it is IPv4 or IPv6.
-fn transport(a: &TransportAddress) -> Option<SocketAddr> {
-    socket_addr(a)
 }
 
 fn aliases(list: &[AliasAddress]) -> Value {
