@@ -242,7 +242,7 @@ fn log_wire(kind: h323::call::EndpointKind, channel: Channel, frames: &[u8]) {
         let who = match kind {
             h323::call::EndpointKind::Gateway => "gateway →",
             h323::call::EndpointKind::Mcu => "    mcu →",
-            h323::call::EndpointKind::Terminal => "terminal →",
+            _ => "terminal →",
         };
         tracing::info!(target: "h323::wire", "   {who} {text}");
     }

@@ -79,7 +79,8 @@ fn admission_alias(a: &CallAlias) -> Alias {
         CallAlias::H323Id(s) => Alias::H323Id(s.clone()),
         CallAlias::Url(s) => Alias::Url(s.clone()),
         CallAlias::Email(s) => Alias::Email(s.clone()),
-        CallAlias::Transport(t) => Alias::Other(t.to_string()),
+        CallAlias::TransportId(t) => Alias::Other(t.to_string()),
+        other => Alias::Other(other.kind().to_owned()),
     }
 }
 

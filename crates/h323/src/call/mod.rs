@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use h323_asn1::h225::{FacilityReason, H323UserInformation, ReleaseCompleteReason};
+use h323_asn1::h225::{FacilityReason, ReleaseCompleteReason};
 use h323_asn1::h245::MultimediaSystemControlMessage;
 
 use crate::h245::session::{H245Config, H245Event, H245Session, MediaChannel};
@@ -40,7 +40,7 @@ pub use uu::{Alias, EndpointKind};
 /// terminalCapabilitySet]`, or the H.245 PDU name on a separate H.245 connection.
 pub fn describe(channel: Channel, frame: &[u8]) -> String {
     let h245_name = |b: &[u8]| match rasn::aper::decode::<MultimediaSystemControlMessage>(b) {
-        Ok(m) => crate::h245::messages::name(&m).to_owned(),
+        Ok(m) => crate::h245::names::message_name(&m).to_owned(),
         Err(_) => "undecodable H.245".to_owned(),
     };
     if channel == Channel::H245 {
@@ -51,14 +51,11 @@ pub fn describe(channel: Channel, frame: &[u8]) -> String {
         Err(e) => return format!("malformed Q.931: {e}"),
     };
     let mut parts = Vec::new();
-    if let Some(Ok(ui)) = msg
-        .user_user()
-        .map(rasn::aper::decode::<H323UserInformation>)
-    {
+    if let Some(Ok(ui)) = msg.user_user().map(crate::h225::UserInfo::decode) {
         let r = uu::read(&ui);
         parts.push(r.body.to_owned());
         if let Some(a) = r.destination.first() {
-            parts.push(format!("to {}", a.describe()));
+            parts.push(format!("to {}", uu::describe_alias(a)));
         }
         if !r.fast_start.is_empty() {
             parts.push(format!("fastStart {}", r.fast_start.len()));
@@ -429,12 +426,7 @@ impl Call {
         self.timer = Some((t, now + d));
     }
 
-    fn send_q931(
-        &mut self,
-        msg: Message,
-        body: h323_asn1::h225::H323UUPDUH323MessageBody,
-        tunnelling: bool,
-    ) {
+    fn send_q931(&mut self, msg: Message, body: crate::h225::Body, tunnelling: bool) {
         let h245_control = if self.transport == H245Transport::Tunnelled
             || (tunnelling && !self.pending_tunnel.is_empty())
         {
@@ -475,7 +467,7 @@ impl Call {
             return;
         }
         let fs = self.fast_start_answer(now);
-        let body = uu::call_proceeding(self.config.kind, self.call_id, fs, None);
+        let body = uu::call_proceeding(self.config.kind, self.call_id, fs);
         let msg = Message::new(MessageType::CallProceeding, self.reference());
         let t = self.tunnelling_flag();
         self.send_q931(msg, body, t);
@@ -492,7 +484,7 @@ impl Call {
             return;
         }
         let fs = self.fast_start_answer(now);
-        let body = uu::alerting(self.config.kind, self.call_id, fs, None);
+        let body = uu::alerting(self.config.kind, self.call_id, fs);
         let msg = Message::new(MessageType::Alerting, self.reference());
         let t = self.tunnelling_flag();
         self.send_q931(msg, body, t);
@@ -733,10 +725,7 @@ impl Call {
             }
             return;
         }
-        let received = match msg
-            .user_user()
-            .map(rasn::aper::decode::<H323UserInformation>)
-        {
+        let received = match msg.user_user().map(crate::h225::UserInfo::decode) {
             Some(Ok(ui)) => Some(uu::read(&ui)),
             Some(Err(_)) => {
                 if msg.message_type == MessageType::Setup {
@@ -921,11 +910,6 @@ impl Call {
                 self.events.push_back(Event::ConnectH245(addr));
             }
         }
-        if matches!(r.facility_reason, Some(FacilityReason::startH245(())))
-            && r.h245_address.is_none()
-        {
-            // startH245 without an address is meaningless; ignore it.
-        }
         self.on_tunnelled(now, Some(r));
     }
 
@@ -1021,9 +1005,9 @@ impl Call {
                 {
                     // Nothing else to carry them: a Facility (H.225.0 v4+ uses the empty body).
                     let body = if self.peer_version >= 4 {
-                        h323_asn1::h225::H323UUPDUH323MessageBody::empty(())
+                        crate::h225::Body::Empty
                     } else {
-                        uu::facility(self.call_id, FacilityReason::undefinedReason(()), None)
+                        uu::facility(self.call_id, FacilityReason::undefinedReason(()))
                     };
                     let msg = Message::new(MessageType::Facility, self.reference());
                     self.send_q931(msg, body, true);

@@ -29,7 +29,7 @@ pub fn config(kind: EndpointKind, media_base: u16) -> CallConfig {
             terminal_type: match kind {
                 EndpointKind::Mcu => terminal_type::MCU,
                 EndpointKind::Gateway => terminal_type::GATEWAY,
-                EndpointKind::Terminal => terminal_type::TERMINAL,
+                _ => terminal_type::TERMINAL,
             },
             capabilities: MediaCapabilities::cascade_default(),
             media: LocalMedia {
