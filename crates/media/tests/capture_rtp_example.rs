@@ -60,8 +60,10 @@ fn rtp_and_rtcp_match_tshark_and_audio_decodes() {
         let rms =
             (pcm.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / pcm.len() as f64).sqrt();
         let distinct = pcm.iter().collect::<std::collections::HashSet<_>>().len();
+        // Silence or a stuck encoder gives one or two code values; the quieter direction of
+        // this 2003 call measures rms ≈ 1906 with 93 distinct samples, so 50 separates the two.
         assert!(
-            rms > 100.0 && distinct > 100,
+            rms > 100.0 && distinct > 50,
             "{ssrc:#x}: rms {rms}, {distinct} distinct samples"
         );
     }
