@@ -138,8 +138,15 @@ async fn call(args: &Args, dial: DialString) -> anyhow::Result<()> {
         match task.events.recv().await {
             Some(Event::Connected) => break,
             Some(Event::Released(r)) => {
-                let reason = r.reason.map(|n| format!(", H.225.0 reason {n}")).unwrap_or_default();
-                let by = if r.by == Side::Remote { "the MCU" } else { "us" };
+                let reason = r
+                    .reason
+                    .map(|n| format!(", H.225.0 reason {n}"))
+                    .unwrap_or_default();
+                let by = if r.by == Side::Remote {
+                    "the MCU"
+                } else {
+                    "us"
+                };
                 bail!(
                     "call to {number}@{address} rejected by {by}: Q.931 cause {}{reason}",
                     r.cause

@@ -32,7 +32,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let base = reqwest::Url::parse(&args.vnet)
         .with_context(|| format!("bad --vnet URL {:?}", args.vnet))?;
     if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-        bail!("bad --vnet URL {:?}: expected http://HOST[:PORT]", args.vnet);
+        bail!(
+            "bad --vnet URL {:?}: expected http://HOST[:PORT]",
+            args.vnet
+        );
     }
     if args.conference.is_empty() || args.conference.contains('/') {
         bail!("bad --conference {:?}", args.conference);
@@ -100,7 +103,9 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
     let media = MediaSockets::bind(ip)
         .await
         .context("cannot bind the media sockets")?;
-    let pair = |rtp: &tokio::net::UdpSocket, rtcp: &tokio::net::UdpSocket| -> anyhow::Result<Value> {
+    let pair = |rtp: &tokio::net::UdpSocket,
+                rtcp: &tokio::net::UdpSocket|
+     -> anyhow::Result<Value> {
         Ok(json!({"rtp": rtp.local_addr()?.to_string(), "rtcp": rtcp.local_addr()?.to_string()}))
     };
     let body = json!({
@@ -140,7 +145,11 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
         _ => bail!("vnet's answer has no terminal id: {text}"),
     };
     let audio_remote = remote(&answer["media"], "audio", payload_type(&answer, "audio", 0))?;
-    let video_remote = remote(&answer["media"], "video", payload_type(&answer, "video", 96))?;
+    let video_remote = remote(
+        &answer["media"],
+        "video",
+        payload_type(&answer, "video", 96),
+    )?;
 
     let MediaSockets {
         audio_rtp,

@@ -73,7 +73,11 @@ async fn mirror_answerer(listener: TcpListener) {
             }
             Event::H245(H245Event::ChannelOpened(ch)) => match (ch.direction, ch.codec) {
                 (Direction::Transmit, codec) => {
-                    let base = if matches!(codec, Codec::Audio(_)) { 0 } else { 2 };
+                    let base = if matches!(codec, Codec::Audio(_)) {
+                        0
+                    } else {
+                        2
+                    };
                     let rtp = ch.rtp.unwrap();
                     let rtcp = ch
                         .remote_rtcp
@@ -133,17 +137,32 @@ async fn endpoint_records_its_own_tone_and_pattern_through_an_h323_mirror() {
 
     // The endpoint's own view.
     assert_eq!(report["leg"]["q931_cause"], 16, "{report:#}");
-    assert!(report["audio"]["sent"]["packets"].as_u64().unwrap() > 100, "{report:#}");
-    assert!(report["audio"]["received"]["packets"].as_u64().unwrap() > 50, "{report:#}");
-    assert!(report["video"]["frames_decoded"].as_u64().unwrap() > 5, "{report:#}");
-    assert_eq!(report["video"]["last_resolution"], serde_json::json!([352, 288]));
+    assert!(
+        report["audio"]["sent"]["packets"].as_u64().unwrap() > 100,
+        "{report:#}"
+    );
+    assert!(
+        report["audio"]["received"]["packets"].as_u64().unwrap() > 50,
+        "{report:#}"
+    );
+    assert!(
+        report["video"]["frames_decoded"].as_u64().unwrap() > 5,
+        "{report:#}"
+    );
+    assert_eq!(
+        report["video"]["last_resolution"],
+        serde_json::json!([352, 288])
+    );
     assert_eq!(report["audio"]["tones"][0]["hz"], 440, "{report:#}");
 
     // ffprobe: one H.264 352x288 stream and one PCM stream.
     let p = probe(&mkv);
     let v = stream(&p, "video").expect("a video stream");
     assert_eq!(v["codec_name"], "h264");
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(352), Some(288)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(352), Some(288))
+    );
     let a = stream(&p, "audio").expect("an audio stream");
     assert_eq!(a["codec_name"], "pcm_s16le");
     assert_eq!(a["sample_rate"], "8000");
@@ -153,7 +172,11 @@ async fn endpoint_records_its_own_tone_and_pattern_through_an_h323_mirror() {
     let voiced = skip_silence(&pcm);
     assert!(voiced.len() >= 8000, "only {} voiced samples", voiced.len());
     let second = &voiced[voiced.len() / 2 - 4000..voiced.len() / 2 + 4000];
-    assert!(tone_share(second, 440.0) > 0.5, "440 Hz share {}", tone_share(second, 440.0));
+    assert!(
+        tone_share(second, 440.0) > 0.5,
+        "440 Hz share {}",
+        tone_share(second, 440.0)
+    );
     assert!(tone_share(second, 660.0) < 0.05);
 
     // ffmpeg's last decoded picture and the snapshot show the red pattern.
@@ -216,7 +239,10 @@ async fn unreachable_mcu_and_bad_dial_strings_get_clear_errors() {
         "{stderr}"
     );
 
-    for (dial, says) in [("12a4@127.0.0.1", "bad dial string"), ("1234", "bad dial string")] {
+    for (dial, says) in [
+        ("12a4@127.0.0.1", "bad dial string"),
+        ("1234", "bad dial string"),
+    ] {
         let out = cascade(vec!["endpoint".into(), "--dial".into(), dial.into()]).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success());

@@ -37,11 +37,18 @@ async fn join(
     if conference != "c1" {
         return (
             StatusCode::NOT_FOUND,
-            Json(json!({"title": "not found", "detail": format!("conference {conference} does not exist")})),
+            Json(
+                json!({"title": "not found", "detail": format!("conference {conference} does not exist")}),
+            ),
         );
     }
     let m = &body["media"];
-    let wanted = [&m["audio"]["rtp"], &m["audio"]["rtcp"], &m["video"]["rtp"], &m["video"]["rtcp"]];
+    let wanted = [
+        &m["audio"]["rtp"],
+        &m["audio"]["rtcp"],
+        &m["video"]["rtp"],
+        &m["video"]["rtcp"],
+    ];
     for (tx, addr) in v.dests.lock().unwrap().iter().zip(wanted) {
         tx.send_replace(addr.as_str().and_then(|a| a.parse().ok()));
     }
@@ -135,20 +142,33 @@ async fn terminal_records_its_own_tone_and_pattern_through_a_vn_mirror() {
     assert_eq!(log[1], ("DELETE".to_owned(), json!("t-1")));
     assert_eq!(report["leg"]["leave"], "deleted");
 
-    assert!(report["audio"]["received"]["packets"].as_u64().unwrap() > 50, "{report:#}");
-    assert!(report["video"]["frames_decoded"].as_u64().unwrap() > 5, "{report:#}");
+    assert!(
+        report["audio"]["received"]["packets"].as_u64().unwrap() > 50,
+        "{report:#}"
+    );
+    assert!(
+        report["video"]["frames_decoded"].as_u64().unwrap() > 5,
+        "{report:#}"
+    );
     assert_eq!(report["audio"]["tones"][0]["hz"], 880, "{report:#}");
 
     let p = probe(&mkv);
     let v = stream(&p, "video").expect("a video stream");
     assert_eq!(v["codec_name"], "h264");
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(352), Some(288)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(352), Some(288))
+    );
 
     let pcm = decoded_audio(&mkv);
     let voiced = skip_silence(&pcm);
     assert!(voiced.len() >= 8000, "only {} voiced samples", voiced.len());
     let second = &voiced[voiced.len() / 2 - 4000..voiced.len() / 2 + 4000];
-    assert!(tone_share(second, 880.0) > 0.5, "880 Hz share {}", tone_share(second, 880.0));
+    assert!(
+        tone_share(second, 880.0) > 0.5,
+        "880 Hz share {}",
+        tone_share(second, 880.0)
+    );
     assert!(tone_share(second, 440.0) < 0.05);
 
     let blue = [0, 0, 255];
@@ -183,7 +203,10 @@ async fn audio_only_recording_is_still_a_valid_file() {
     assert_eq!(report["video"]["frames_decoded"], 0);
     let p = probe(&mkv);
     assert!(stream(&p, "video").is_none(), "{p:#}");
-    assert_eq!(stream(&p, "audio").expect("audio")["codec_name"], "pcm_s16le");
+    assert_eq!(
+        stream(&p, "audio").expect("audio")["codec_name"],
+        "pcm_s16le"
+    );
     let pcm = decoded_audio(&mkv);
     let voiced = skip_silence(&pcm);
     assert!(voiced.len() >= 4000);
@@ -205,7 +228,10 @@ async fn unknown_conference_and_bad_input_get_clear_errors() {
     .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("404") && stderr.contains("conference nope does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("404") && stderr.contains("conference nope does not exist"),
+        "{stderr}"
+    );
 
     let out = cascade(vec![
         "terminal".into(),

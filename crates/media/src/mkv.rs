@@ -458,7 +458,13 @@ mod tests {
             })
         );
         assert_eq!(
-            m.push(&Frame { track: 9, ..frame(9000) }, &mut out),
+            m.push(
+                &Frame {
+                    track: 9,
+                    ..frame(9000)
+                },
+                &mut out
+            ),
             Err(MkvError::UnknownTrack(9))
         );
         assert!(Muxer::new(vec![Track::pcm(1, 8000, 1), Track::pcm(1, 8000, 1)]).is_err());

@@ -66,7 +66,9 @@ mod serde_like {
 
 fn pcm_frame(i: u64) -> Frame {
     // A 1 kHz square-ish ramp, distinct enough to find again after ffmpeg.
-    let samples: Vec<i16> = (0..160).map(|k| if k % 8 < 4 { 8000 } else { -8000 }).collect();
+    let samples: Vec<i16> = (0..160)
+        .map(|k| if k % 8 < 4 { 8000 } else { -8000 })
+        .collect();
     Frame {
         track: 2,
         timestamp_ms: i * 20,
@@ -130,7 +132,9 @@ fn h264_and_pcm_recording_probes_and_decodes() {
     // Every picture decodes, and the last one is the green it was.
     let rgb = run(
         "ffmpeg",
-        &["-v", "error", "-i", p, "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        &[
+            "-v", "error", "-i", p, "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        ],
     );
     let size = 352 * 288 * 3;
     assert_eq!(rgb.len() / size, pictures.len());

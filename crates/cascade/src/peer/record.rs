@@ -44,18 +44,12 @@ pub fn write_recording(
         }
     }
     let start = audio.start_ms.unwrap_or(0);
-    frames.extend(
-        audio
-            .pcm
-            .chunks(FRAME)
-            .enumerate()
-            .map(|(i, chunk)| Frame {
-                track: AUDIO_TRACK,
-                timestamp_ms: start + i as u64 * 20,
-                keyframe: true,
-                data: chunk.iter().flat_map(|s| s.to_le_bytes()).collect(),
-            }),
-    );
+    frames.extend(audio.pcm.chunks(FRAME).enumerate().map(|(i, chunk)| Frame {
+        track: AUDIO_TRACK,
+        timestamp_ms: start + i as u64 * 20,
+        keyframe: true,
+        data: chunk.iter().flat_map(|s| s.to_le_bytes()).collect(),
+    }));
     // Stable: at equal times video stays before audio, as pushed.
     frames.sort_by_key(|f| f.timestamp_ms);
     let mut muxer = Muxer::new(tracks)?;

@@ -24,6 +24,9 @@ const BITRATE_BPS: u32 = 256_000;
 /// At most one intra request per this interval while pictures are missing.
 const INTRA_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
 
+/// SPS, PPS and (width, height) of a decoded keyframe.
+pub type Parameters = (Vec<u8>, Vec<u8>, (usize, usize));
+
 /// An access unit kept for the recording.
 #[derive(Debug)]
 pub struct RecordedAu {
@@ -43,7 +46,7 @@ pub struct VideoOutcome {
     pub frames_decoded: u64,
     pub last_frame: Option<I420Frame>,
     /// SPS, PPS and picture size of the first keyframe decoded, for the recording's track.
-    pub parameters: Option<(Vec<u8>, Vec<u8>, (usize, usize))>,
+    pub parameters: Option<Parameters>,
     /// Access units from the first decodable keyframe on (only with --record).
     pub recorded: Vec<RecordedAu>,
     pub idr_sent: u64,

@@ -96,7 +96,14 @@ fn ffmpeg(args: &[&str]) -> Vec<u8> {
 /// ffprobe's view of a file's streams.
 pub fn probe(path: &Path) -> Value {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
+        .args([
+            "-v",
+            "error",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+        ])
         .arg(path)
         .output()
         .expect("run ffprobe");
@@ -131,10 +138,12 @@ pub fn decoded_audio(path: &Path) -> Vec<i16> {
 /// The last picture of the file's video (or the image), as ffmpeg decodes it to RGB24.
 pub fn last_picture(path: &Path, width: usize, height: usize) -> Vec<u8> {
     let p = path.to_str().unwrap();
-    let raw = ffmpeg(&["-i", p, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
+    let raw = ffmpeg(&[
+        "-i", p, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+    ]);
     let size = width * height * 3;
     assert!(
-        raw.len() >= size && raw.len() % size == 0,
+        raw.len() >= size && raw.len().is_multiple_of(size),
         "{} bytes of RGB24 is no whole number of {width}x{height} pictures",
         raw.len()
     );
@@ -160,19 +169,26 @@ pub fn assert_pattern_colour(rgb: &[u8], width: usize, height: usize, colour: [u
     for (x, y) in [(width / 2 - 8, height / 8), (16, height / 2 - 8)] {
         let got = mean_rgb(rgb, width, x, y);
         let close = got.iter().zip(colour).all(|(&g, c)| g.abs_diff(c) <= 40);
-        assert!(close, "{what}: block at ({x},{y}) is {got:?}, expected about {colour:?}");
+        assert!(
+            close,
+            "{what}: block at ({x},{y}) is {got:?}, expected about {colour:?}"
+        );
     }
 }
 
 /// Goertzel power of `hz` relative to the total power of `samples` (1.0 for a pure tone).
 pub fn tone_share(samples: &[i16], hz: f64) -> f64 {
-    let total: f64 = samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64;
+    let total: f64 =
+        samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64;
     // A pure sine of peak A has mean power A²/2 and Goertzel power A².
     goertzel_power(samples, hz, 8000) / 2.0 / total.max(1.0)
 }
 
 /// The samples after the first non-silent one (the recording starts with the jitter delay).
 pub fn skip_silence(samples: &[i16]) -> &[i16] {
-    let start = samples.iter().position(|&s| s.unsigned_abs() > 100).unwrap_or(samples.len());
+    let start = samples
+        .iter()
+        .position(|&s| s.unsigned_abs() > 100)
+        .unwrap_or(samples.len());
     &samples[start..]
 }

@@ -335,7 +335,11 @@ mod tests {
         f.fill_rect(Rect::new(2, 0, 2, 2), Yuv::WHITE);
         let rgb = f.to_rgb24();
         assert_eq!(rgb.len(), 4 * 2 * 3);
-        assert!(rgb[2] > 250 && rgb[0] < 5, "left pixel is blue: {:?}", &rgb[..3]);
+        assert!(
+            rgb[2] > 250 && rgb[0] < 5,
+            "left pixel is blue: {:?}",
+            &rgb[..3]
+        );
         assert!(rgb[6..9].iter().all(|&x| x > 250), "right half is white");
     }
 
