@@ -4,7 +4,10 @@ use clap::{Parser, Subcommand};
 
 mod decode;
 mod demo;
+mod endpoint;
+mod peer;
 mod servers;
+mod terminal;
 
 /// cascade: cascade VN conferences into the conferences of H.323 MCUs, and the tools around it.
 #[derive(Debug, Parser)]
@@ -27,6 +30,12 @@ enum Command {
     /// Start all three servers on loopback, cascade two VN conferences into two MCU rooms, and
     /// show what happened.
     Demo(demo::Args),
+    /// Dial an MCU room as a synthetic H.323 participant: send a tone and a test pattern,
+    /// record and measure what comes back.
+    Endpoint(endpoint::Args),
+    /// Join a VN conference as a terminal: send a tone and a test pattern, record and measure
+    /// what comes back.
+    Terminal(terminal::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +45,7 @@ fn main() -> anyhow::Result<()> {
         Command::Gateway(args) => servers::gateway(&args),
         Command::Vnet(args) => servers::vnet(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Endpoint(args) => endpoint::run(&args),
+        Command::Terminal(args) => terminal::run(&args),
     }
 }

@@ -26,12 +26,14 @@
 //! Modules: [`rtp`] (packets, sequence extension, time, rewriting), [`rtcp`] (SR/RR/SDES/BYE/
 //! feedback, compound packets), [`stats`] (RFC 3550 receiver and sender statistics), [`jitter`],
 //! [`g711`], [`mixer`] and [`tone`] (signal generator and Goertzel detector), [`h264`] (RFC 6184
-//! packetization) and [`video`] (I420 frames, compositing, test patterns, OpenH264 wrapper).
+//! packetization), [`video`] (I420 frames, compositing, test patterns, OpenH264 wrapper, RGB
+//! conversion) and [`mkv`] (a Matroska writer for recordings).
 
 pub mod g711;
 pub mod h264;
 pub mod jitter;
 pub mod mixer;
+pub mod mkv;
 pub mod rtcp;
 pub mod rtp;
 pub mod stats;

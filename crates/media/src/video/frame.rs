@@ -43,6 +43,20 @@ impl Yuv {
         }
     }
 
+    /// Back to sRGB (BT.601 limited range, the inverse of [`Yuv::from_rgb`] in fixed point with
+    /// 8 fractional bits), clamped to 0..=255.
+    pub fn to_rgb(self) -> Rgb {
+        let c = i32::from(self.y) - 16;
+        let d = i32::from(self.u) - 128;
+        let e = i32::from(self.v) - 128;
+        let clamp = |x: i32| ((x + 128) >> 8).clamp(0, 255) as u8;
+        Rgb {
+            r: clamp(298 * c + 409 * e),
+            g: clamp(298 * c - 100 * d - 208 * e),
+            b: clamp(298 * c + 516 * d),
+        }
+    }
+
     /// Largest per-component difference, for "is this the colour" checks after lossy coding.
     pub fn distance(self, other: Self) -> u8 {
         self.y
@@ -233,6 +247,27 @@ impl I420Frame {
         (y, u, v)
     }
 
+    /// The picture as packed 8-bit RGB (`width * height * 3` bytes, row by row), what PNG
+    /// writers and `ffmpeg -pix_fmt rgb24` use. Each chroma sample covers a 2×2 block.
+    pub fn to_rgb24(&self) -> Vec<u8> {
+        let (w, h) = (self.width, self.height);
+        let (y, u, v) = (self.y(), self.u(), self.v());
+        let mut out = Vec::with_capacity(w * h * 3);
+        for row in 0..h {
+            for col in 0..w {
+                let c = (row / 2) * (w / 2) + col / 2;
+                let rgb = Yuv {
+                    y: y[row * w + col],
+                    u: u[c],
+                    v: v[c],
+                }
+                .to_rgb();
+                out.extend_from_slice(&[rgb.r, rgb.g, rgb.b]);
+            }
+        }
+        out
+    }
+
     /// Fills a rectangle (clipped to the frame; chroma covers the luma rectangle rounded out).
     pub fn fill_rect(&mut self, rect: Rect, color: Yuv) {
         let r = rect.clip(self.width, self.height);
@@ -279,6 +314,34 @@ impl I420Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rgb_round_trip_stays_within_rounding() {
+        for c in [
+            Rgb::new(255, 0, 0),
+            Rgb::new(0, 255, 0),
+            Rgb::new(0, 0, 255),
+            Rgb::new(255, 165, 0),
+            Rgb::new(18, 52, 86),
+            Rgb::new(255, 255, 255),
+            Rgb::new(0, 0, 0),
+        ] {
+            let back = Yuv::from_rgb(c).to_rgb();
+            for (a, b) in [(c.r, back.r), (c.g, back.g), (c.b, back.b)] {
+                assert!(a.abs_diff(b) <= 3, "{c:?} came back as {back:?}");
+            }
+        }
+        let mut f = I420Frame::filled(4, 2, Yuv::from_rgb(Rgb::new(0, 0, 255))).unwrap();
+        f.fill_rect(Rect::new(2, 0, 2, 2), Yuv::WHITE);
+        let rgb = f.to_rgb24();
+        assert_eq!(rgb.len(), 4 * 2 * 3);
+        assert!(
+            rgb[2] > 250 && rgb[0] < 5,
+            "left pixel is blue: {:?}",
+            &rgb[..3]
+        );
+        assert!(rgb[6..9].iter().all(|&x| x > 250), "right half is white");
+    }
 
     #[test]
     fn bt601_reference_colours() {
