@@ -210,11 +210,14 @@ async fn both_sides_hear_each_other_through_the_relay() {
             "_ws.malformed || _ws.expert.severity >= warning",
         );
         assert!(flagged.is_empty(), "tshark flagged:\n{flagged}");
+        // tshark's stream analysis: one line per SSRC, "0 (0.0%)" lost, no "X" (problems).
         let streams = tshark_streams(&pcap, port);
-        assert!(
-            streams.contains("0 (0.0%)") || streams.contains(" 0 "),
-            "{streams}"
-        );
+        let lines: Vec<&str> = streams.lines().filter(|l| l.contains(" 0x")).collect();
+        assert_eq!(lines.len(), 2, "{streams}");
+        for l in lines {
+            assert!(l.contains(" 0 (0.0%)"), "{streams}");
+            assert!(!l.trim_end().ends_with('X'), "{streams}");
+        }
         let _ = std::fs::remove_file(&pcap);
     }
 
