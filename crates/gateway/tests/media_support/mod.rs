@@ -350,8 +350,14 @@ pub fn have(tool: &str, test: &str) -> bool {
     ok
 }
 
+/// A temporary path unique to this process and call (tests of one binary run in parallel).
 pub fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("cascade-gw-media-{}-{name}", std::process::id()))
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "cascade-gw-media-{}-{n}-{name}",
+        std::process::id()
+    ))
 }
 
 /// Decodes G.711 (`mulaw` or `alaw`) bytes to 16-bit PCM with ffmpeg.
