@@ -432,9 +432,7 @@ pub const PT_U: u8 = PT_PCMU;
 /// A classic pcap (Ethernet/IPv4/UDP on 127.0.0.1) of datagrams to `dst_port`.
 pub fn write_pcap(path: &Path, dst_port: u16, datagrams: &[&[u8]]) {
     let mut bytes = Vec::new();
-    for v in [0xa1b2_c3d4u32] {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
+    bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     bytes.extend_from_slice(&2u16.to_le_bytes());
     bytes.extend_from_slice(&4u16.to_le_bytes());
     bytes.extend_from_slice(&0i32.to_le_bytes());

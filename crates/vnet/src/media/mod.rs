@@ -152,7 +152,7 @@ impl Media {
         self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn room<'a>(rooms: &'a mut HashMap<i64, Room>, conference: i64) -> &'a mut Room {
+    fn room(rooms: &mut HashMap<i64, Room>, conference: i64) -> &mut Room {
         rooms.entry(conference).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
             let seed = (conference as u64) ^ std::process::id() as u64 ^ nanos();
