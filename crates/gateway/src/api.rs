@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::calls::{Calls, PlaceError, ReleaseError};
 use crate::dialplan::RouteError;
 use crate::events::CallEvent;
+use crate::media::{DirectionStats, MediaAddresses, MediaStats, RtpAddress, StreamStats};
 use crate::store::{CallRecord, CallResult, CallState};
 
 const PROBLEM: &str = "urn:cascade:problem:";
@@ -45,6 +46,10 @@ pub struct NewCall {
     /// Caller name shown by the MCU (sent as Display and h323-ID).
     #[serde(default)]
     pub display: Option<String>,
+    /// Where the VN side receives this call's media; the `201` answers with where the gateway
+    /// receives the VN side's. Without it the gateway sends to wherever the VN side sends from.
+    #[serde(default)]
+    pub media: Option<MediaAddresses>,
 }
 
 /// Query of `GET /v1/calls`.
@@ -65,7 +70,17 @@ pub struct ListQuery {
         description = "HTTP to H.323 gateway: places calls into MCU conferences."
     ),
     paths(create_call, list_calls, get_call, delete_call, events),
-    components(schemas(NewCall, CallRecord, CallEvent, Problem))
+    components(schemas(
+        NewCall,
+        CallRecord,
+        CallEvent,
+        Problem,
+        MediaAddresses,
+        RtpAddress,
+        MediaStats,
+        DirectionStats,
+        StreamStats
+    ))
 )]
 pub struct ApiDoc;
 
@@ -99,7 +114,11 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     )
 )]
 async fn create_call(State(s): State<AppState>, ApiJson(body): ApiJson<NewCall>) -> Response {
-    match s.calls.place(&body.dial, body.display.as_deref()).await {
+    match s
+        .calls
+        .place(&body.dial, body.display.as_deref(), body.media)
+        .await
+    {
         Ok(record) => (
             StatusCode::CREATED,
             [(header::LOCATION, format!("/v1/calls/{}", record.id))],

@@ -4,7 +4,7 @@
 //! HTTP handlers talk to supervisors over channels only.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +19,8 @@ use uuid::Uuid;
 use crate::dialer::{CallEnd, CallHandle, DialFailure, DialRequest, Dialer, Initiator};
 use crate::dialplan::{DialPlan, RouteError};
 use crate::events::Events;
+use crate::media::relay::{self, RelayHandle};
+use crate::media::{MediaAddresses, MediaStats, VnSockets};
 use crate::store::{self, CallRecord, CallResult, CallState};
 
 /// How long a supervisor waits for the H.323 side to confirm a release it asked for before it
@@ -88,6 +90,9 @@ pub struct CallSettings {
     pub call_timeout: Duration,
     /// Display name when a request has none.
     pub default_display: String,
+    /// Where the VN-side media sockets are bound when the request gives no address to route
+    /// towards.
+    pub media_ip: IpAddr,
 }
 
 /// The gateway's calls.
@@ -102,6 +107,8 @@ struct Inner {
     settings: CallSettings,
     events: Events,
     live: Mutex<HashMap<Uuid, mpsc::Sender<Command>>>,
+    /// Statistics of the live calls' media relays.
+    media: Mutex<HashMap<Uuid, Arc<Mutex<MediaStats>>>>,
     shutdown: Shutdown,
 }
 
@@ -121,6 +128,7 @@ impl Calls {
                 settings,
                 events: Events::new(),
                 live: Mutex::new(HashMap::new()),
+                media: Mutex::new(HashMap::new()),
                 shutdown,
             }),
         }
@@ -146,8 +154,18 @@ impl Calls {
         self.inner.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Places a call to `dial` and returns its record once the MCU answered.
-    pub async fn place(&self, dial: &str, display: Option<&str>) -> Result<CallRecord, PlaceError> {
+    fn media_stats(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Mutex<MediaStats>>>> {
+        self.inner.media.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Places a call to `dial` and returns its record once the MCU answered. `media` is where
+    /// the VN side receives this call's media (none: learnt from what it sends).
+    pub async fn place(
+        &self,
+        dial: &str,
+        display: Option<&str>,
+        media: Option<MediaAddresses>,
+    ) -> Result<CallRecord, PlaceError> {
         let parsed: DialString = dial.parse()?;
         let routed = self.inner.settings.plan.route(&parsed.number)?;
         if self.inner.shutdown.is_triggered() {
@@ -174,6 +192,19 @@ impl Calls {
             started_at: clock::now(),
             connected_at: None,
             ended_at: None,
+            media: None,
+            media_stats: None,
+        };
+        let vn_peer = media.unwrap_or_default();
+        let towards = vn_peer.audio.or(vn_peer.video).map(|a| a.rtp);
+        // Bound now so that the addresses exist before the MCU answers; a failure leaves the
+        // call without media rather than without a call.
+        let vn_sockets = match VnSockets::bind(towards, self.inner.settings.media_ip).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot bind VN-side media sockets; the call will carry no media");
+                None
+            }
         };
         self.save(&record).await?;
         self.inner.events.publish(&record);
@@ -195,7 +226,19 @@ impl Calls {
             _ = self.inner.shutdown.wait() => Err(None),
         };
         match outcome {
-            Ok(handle) => {
+            Ok(mut handle) => {
+                let relay = match (vn_sockets, handle.media.take()) {
+                    (Some(vn), Some(mcu)) => {
+                        record.media = vn.addresses().ok();
+                        record.media_stats = Some(MediaStats::default());
+                        let seed = (record.id.as_u128() >> 64) as u64 ^ record.id.as_u128() as u64;
+                        let cname = format!("gateway-{}", record.id);
+                        let relay = relay::spawn(cname, vn, vn_peer, mcu, seed);
+                        self.media_stats().insert(record.id, relay.stats.clone());
+                        Some(relay)
+                    }
+                    _ => None,
+                };
                 record.state = CallState::Connected;
                 record.result = Some(CallResult::Answered);
                 record.connected_at = Some(clock::now());
@@ -210,7 +253,7 @@ impl Calls {
                 self.inner.events.publish(&record);
                 metrics::counter!("cascade_gateway_calls_total", "result" => "answered")
                     .increment(1);
-                tokio::spawn(self.clone().supervise(record.clone(), handle, rx));
+                tokio::spawn(self.clone().supervise(record.clone(), handle, rx, relay));
                 Ok(record)
             }
             Err(failure) => {
@@ -227,9 +270,15 @@ impl Calls {
         }
     }
 
-    /// The record of call `id`, live or ended.
+    /// The record of call `id`, live or ended; a live call's media statistics are current.
     pub async fn get(&self, id: Uuid) -> Result<Option<CallRecord>, DbError> {
-        self.inner.db.call(move |c| store::get(c, id)).await
+        let mut record = self.inner.db.call(move |c| store::get(c, id)).await?;
+        if let Some(r) = record.as_mut() {
+            if let Some(stats) = self.media_stats().get(&id) {
+                r.media_stats = Some(*stats.lock().unwrap_or_else(|e| e.into_inner()));
+            }
+        }
+        Ok(record)
     }
 
     /// Records, newest first.
@@ -293,8 +342,11 @@ impl Calls {
         mut record: CallRecord,
         handle: CallHandle,
         mut rx: mpsc::Receiver<Command>,
+        relay: Option<RelayHandle>,
     ) {
-        let CallHandle { release, mut ended } = handle;
+        let CallHandle {
+            release, mut ended, ..
+        } = handle;
         let mut release = Some(release);
         let mut asked: Option<u8> = None;
         let mut replies = Vec::new();
@@ -320,6 +372,14 @@ impl Calls {
             }
         };
         self.live().remove(&record.id);
+        if let Some(relay) = relay {
+            // The relay stops once the call task closed its events: wait for its BYEs and final
+            // figures (bounded, so a stuck socket cannot hold the record open).
+            let stats = relay.stats.clone();
+            let _ = tokio::time::timeout(Duration::from_secs(2), relay.task).await;
+            record.media_stats = Some(*stats.lock().unwrap_or_else(|e| e.into_inner()));
+            self.media_stats().remove(&record.id);
+        }
         // Commands that raced with the end still get the final record.
         rx.close();
         while let Some(Command::Release { reply, .. }) = rx.recv().await {

@@ -116,6 +116,16 @@ pub enum DialFailure {
 pub struct CallHandle {
     pub(crate) release: oneshot::Sender<u8>,
     pub(crate) ended: oneshot::Receiver<CallEnd>,
+    pub(crate) media: Option<crate::media::McuMedia>,
+}
+
+impl CallHandle {
+    /// Hands the call's H.323 media (sockets, channel events, intra requests) to the gateway,
+    /// which relays it to the VN side.
+    pub fn with_media(mut self, media: crate::media::McuMedia) -> Self {
+        self.media = Some(media);
+        self
+    }
 }
 
 /// The H.323 call task's end of a connected call.
@@ -133,6 +143,7 @@ pub fn call_pair() -> (CallHandle, CallControl) {
         CallHandle {
             release: release_tx,
             ended: ended_rx,
+            media: None,
         },
         CallControl {
             release: Some(release_rx),

@@ -95,6 +95,8 @@ impl Dialer for H323Dialer {
         let seed = seed_from(request.call_id.as_u128(), local);
         let mut task = h323_tokio::call(stream, config, dial, seed);
         let mut guard = AbandonGuard(Some(task.commands.clone()));
+        // fastStart channels open before Connect: queue them for the media relay.
+        let (media_tx, media_rx) = tokio::sync::mpsc::unbounded_channel();
         loop {
             let Some(event) = task.events.recv().await else {
                 return Err(DialFailure::Protocol {
@@ -126,12 +128,22 @@ impl Dialer for H323Dialer {
                         },
                     });
                 }
+                Event::H245(e) => {
+                    if let Some(m) = crate::media::relay::media_event(&e) {
+                        let _ = media_tx.send(m);
+                    }
+                }
                 _ => {}
             }
         }
         guard.0 = None;
         let (handle, control) = call_pair();
-        tokio::spawn(run_connected(task, control, media));
+        let handle = handle.with_media(crate::media::McuMedia {
+            sockets: media,
+            events: media_rx,
+            commands: task.commands.clone(),
+        });
+        tokio::spawn(run_connected(task, control, media_tx));
         Ok(handle)
     }
 }
@@ -142,13 +154,13 @@ fn seed_from(id: u128, local: SocketAddr) -> u64 {
     (id as u64) ^ ((id >> 64) as u64) ^ u64::from(local.port())
 }
 
-/// A connected call: waits for the gateway's release request or the MCU's release.
+/// A connected call: waits for the gateway's release request or the MCU's release, passing
+/// media events on to the relay (whose event channel closes when this returns).
 async fn run_connected(
     mut task: CallTask,
     mut control: crate::dialer::CallControl,
-    media: MediaSockets,
+    media: tokio::sync::mpsc::UnboundedSender<crate::media::McuEvent>,
 ) {
-    let _media = media; // held so the announced RTP/RTCP ports stay bound for the call
     let mut requested: Option<u8> = None;
     loop {
         tokio::select! {
@@ -167,6 +179,11 @@ async fn run_connected(
                 }
                 Some(Event::H245(H245Event::ProcedureFailed { procedure, reason })) => {
                     tracing::warn!(procedure, reason, "H.245 procedure failed");
+                }
+                Some(Event::H245(e)) => {
+                    if let Some(m) = crate::media::relay::media_event(&e) {
+                        let _ = media.send(m);
+                    }
                 }
                 Some(_) => {}
                 None => {

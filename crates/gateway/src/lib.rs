@@ -18,7 +18,8 @@
 //!
 //! Modules: [`config`] (settings and flags), [`dialplan`] (prefix → route), [`dialer`] (the H.323
 //! seam), [`calls`] (placing, supervising and releasing calls), [`store`] (CDRs), [`events`] (the
-//! event bus behind `GET /v1/events`), [`api`] (HTTP handlers and problem mapping), [`server`].
+//! event bus behind `GET /v1/events`), [`media`] (the per-call RTP relay between the VN side and
+//! the MCU, with RFC 3550 statistics), [`api`] (HTTP handlers and problem mapping), [`server`].
 
 // `Problem` (RFC 9457 body) is what handlers return on the cold error path, by value as axum
 // expects; boxing it everywhere would buy nothing.
@@ -33,6 +34,7 @@ pub mod events;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod h323;
+pub mod media;
 pub mod server;
 pub mod store;
 

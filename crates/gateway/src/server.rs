@@ -41,10 +41,16 @@ impl Server {
         }
         let listener = http::bind(&config.http).await?;
         let shutdown_calls = Shutdown::new();
+        let http_ip = listener.local_addr()?.ip();
         let settings = CallSettings {
             plan,
             call_timeout: config.call_timeout,
             default_display: config.default_display.clone(),
+            media_ip: if http_ip.is_unspecified() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                http_ip
+            },
         };
         let calls = Calls::new(db.clone(), dialer, settings, shutdown_calls.clone());
         Ok(Self {

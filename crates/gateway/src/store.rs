@@ -11,12 +11,14 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::dialer::Initiator;
+use crate::media::{MediaAddresses, MediaStats};
 
 /// Schema of `gateway.sqlite`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "call detail records",
-    sql: "CREATE TABLE calls (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "call detail records",
+        sql: "CREATE TABLE calls (
               id           TEXT PRIMARY KEY,
               state        TEXT NOT NULL,
               dial         TEXT NOT NULL,
@@ -34,7 +36,14 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
           );
           CREATE INDEX calls_started_at ON calls (started_at);
           CREATE INDEX calls_state ON calls (state);",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "media addresses and final media statistics (JSON)",
+        sql: "ALTER TABLE calls ADD COLUMN media TEXT;
+              ALTER TABLE calls ADD COLUMN media_stats TEXT;",
+    },
+];
 
 /// Where a call is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -105,6 +114,26 @@ pub struct CallRecord {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub ended_at: Option<OffsetDateTime>,
+    /// The gateway's VN-side receive addresses for this call's media (calls with a media relay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaAddresses>,
+    /// RFC 3550 statistics of the relayed media per direction: live while the call is up, final
+    /// once it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_stats: Option<MediaStats>,
+}
+
+fn json<T: Serialize>(v: &Option<T>) -> Option<String> {
+    v.as_ref().and_then(|v| serde_json::to_string(v).ok())
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(s: Option<String>) -> rusqlite::Result<Option<T>> {
+    s.map(|s| {
+        serde_json::from_str(&s).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
 }
 
 fn text<T: Serialize>(v: &T) -> String {
@@ -143,6 +172,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRecord> {
         started_at: clock::from_sql(&row.get::<_, String>("started_at")?)?,
         connected_at: clock::from_sql_opt(row.get("connected_at")?)?,
         ended_at: clock::from_sql_opt(row.get("ended_at")?)?,
+        media: from_json(row.get("media")?)?,
+        media_stats: from_json(row.get("media_stats")?)?,
     })
 }
 
@@ -150,8 +181,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRecord> {
 pub fn save(c: &Connection, r: &CallRecord) -> rusqlite::Result<()> {
     c.execute(
         "INSERT OR REPLACE INTO calls (id, state, dial, display, conference, mcu, result,
-             q931_cause, h225_reason, released_by, detail, started_at, connected_at, ended_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             q931_cause, h225_reason, released_by, detail, started_at, connected_at, ended_at,
+             media, media_stats)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             r.id.to_string(),
             text(&r.state),
@@ -167,6 +199,8 @@ pub fn save(c: &Connection, r: &CallRecord) -> rusqlite::Result<()> {
             clock::to_text(r.started_at),
             r.connected_at.map(clock::to_text),
             r.ended_at.map(clock::to_text),
+            json(&r.media),
+            json(&r.media_stats),
         ],
     )?;
     Ok(())
@@ -235,6 +269,8 @@ mod tests {
             started_at: clock::now(),
             connected_at: Some(clock::now()),
             ended_at: None,
+            media: None,
+            media_stats: Some(crate::media::MediaStats::default()),
         }
     }
 

@@ -28,8 +28,27 @@ async fn openapi_lists_the_call_endpoints_and_schemas() {
         assert!(post["responses"].get(status).is_some(), "{status} missing");
     }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for s in ["CallRecord", "NewCall", "Problem", "CallEvent"] {
+    for s in [
+        "CallRecord",
+        "NewCall",
+        "Problem",
+        "CallEvent",
+        "MediaAddresses",
+        "MediaStats",
+        "StreamStats",
+    ] {
         assert!(schemas.contains_key(s), "{s} missing");
+    }
+    // The media fields of the call API.
+    let record = &schemas["CallRecord"]["properties"];
+    assert!(
+        record.get("media").is_some() && record.get("media_stats").is_some(),
+        "{record}"
+    );
+    assert!(schemas["NewCall"]["properties"].get("media").is_some());
+    let stream = &schemas["StreamStats"]["properties"];
+    for f in ["packets", "bytes", "lost", "jitter_ms", "ssrc"] {
+        assert!(stream.get(f).is_some(), "StreamStats.{f} missing");
     }
     gw.stop().await;
 }

@@ -1,4 +1,5 @@
-//! The VN server's HTTP API (`/v1/conferences`, `/v1/conferences/{id}/cascades`) and the
+//! The VN server's HTTP API (`/v1/conferences`, `/v1/conferences/{id}/cascades`,
+//! `/v1/conferences/{id}/terminals`) and the
 //! operator page at `/`. Errors are problem+json; a failed cascade answers with the gateway's
 //! status and the cause, plus the operator's reason.
 
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use service::problem::{ApiJson, Problem};
 
 use crate::cascades::{CascadeRequest, Vnet, VnetError};
+use crate::media::{NewTerminal, Terminal};
 use crate::store::{Cascade, Conference};
 
 const PAGE: &str = include_str!("web/index.html");
@@ -38,6 +40,14 @@ pub fn router(vnet: Vnet) -> Router {
             "/v1/conferences/{id}/cascades/{cid}",
             get(show_cascade).delete(end_cascade),
         )
+        .route(
+            "/v1/conferences/{id}/terminals",
+            get(list_terminals).post(add_terminal),
+        )
+        .route(
+            "/v1/conferences/{id}/terminals/{tid}",
+            axum::routing::delete(remove_terminal),
+        )
         .with_state(vnet)
 }
 
@@ -55,8 +65,19 @@ fn id(text: &str) -> Result<i64, Problem> {
     })
 }
 
-async fn list(State(v): State<Vnet>) -> Result<Json<Vec<Conference>>, Problem> {
-    Ok(Json(v.conferences().await?))
+/// A conference with its live terminals (kept in memory, not in the records).
+fn with_terminals(v: &Vnet, conf: Conference) -> serde_json::Value {
+    let terminals = v.media().terminals(conf.id);
+    let mut value = serde_json::to_value(conf).unwrap_or_default();
+    value["terminals"] = serde_json::to_value(terminals).unwrap_or_default();
+    value
+}
+
+async fn list(State(v): State<Vnet>) -> Result<Json<Vec<serde_json::Value>>, Problem> {
+    let confs = v.conferences().await?;
+    Ok(Json(
+        confs.into_iter().map(|c| with_terminals(&v, c)).collect(),
+    ))
 }
 
 async fn create(
@@ -72,8 +93,62 @@ async fn create(
     ))
 }
 
-async fn show(State(v): State<Vnet>, Path(cid): Path<String>) -> Result<Json<Conference>, Problem> {
-    Ok(Json(v.conference(id(&cid)?).await?))
+async fn show(
+    State(v): State<Vnet>,
+    Path(cid): Path<String>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let conf = v.conference(id(&cid)?).await?;
+    Ok(Json(with_terminals(&v, conf)))
+}
+
+async fn list_terminals(
+    State(v): State<Vnet>,
+    Path(cid): Path<String>,
+) -> Result<Json<Vec<Terminal>>, Problem> {
+    let conf = v.conference(id(&cid)?).await?;
+    Ok(Json(v.media().terminals(conf.id)))
+}
+
+async fn add_terminal(
+    State(v): State<Vnet>,
+    Path(cid): Path<String>,
+    ApiJson(body): ApiJson<NewTerminal>,
+) -> Result<impl IntoResponse, Problem> {
+    let conf = v.conference(id(&cid)?).await?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > crate::cascades::MAX_NAME_LEN {
+        return Err(VnetError::Invalid(format!(
+            "name must be 1 to {} characters",
+            crate::cascades::MAX_NAME_LEN
+        ))
+        .into());
+    }
+    let req = NewTerminal {
+        name: name.to_owned(),
+        media: body.media,
+    };
+    let t = v.media().add_terminal(conf.id, req).await.map_err(|e| {
+        Problem::status(StatusCode::SERVICE_UNAVAILABLE)
+            .detail(format!("cannot bind media sockets for the terminal: {e}"))
+    })?;
+    let location = format!("/v1/conferences/{}/terminals/{}", conf.id, t.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(t)))
+}
+
+async fn remove_terminal(
+    State(v): State<Vnet>,
+    Path((c, t)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    let conf = id(&c)?;
+    let tid: u64 = t.parse().map_err(|_| {
+        Problem::status(StatusCode::NOT_FOUND).detail(format!("{t:?} is not a terminal id"))
+    })?;
+    if v.media().remove_terminal(conf, tid) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::status(StatusCode::NOT_FOUND)
+            .detail(format!("no terminal {tid} in VN conference {conf}")))
+    }
 }
 
 async fn remove(State(v): State<Vnet>, Path(cid): Path<String>) -> Result<StatusCode, Problem> {

@@ -14,6 +14,7 @@ use service::problem::Problem;
 use service::release::cause_text;
 
 use crate::gateway_client::{GatewayCall, GatewayClient, GatewayError};
+use crate::media::Media;
 use crate::store::{self, Cascade, CascadeState, Conference};
 
 /// Releases remembered for calls whose cascade was not recorded yet (the event can overtake the
@@ -125,11 +126,13 @@ struct Inner {
     // Calls being ended by an operator: their release events must not overwrite the reason.
     ending: Mutex<HashSet<String>>,
     recent_releases: Mutex<VecDeque<GatewayCall>>,
+    media: Media,
 }
 
 impl Vnet {
-    /// State over `db`, cascading through `gateway` with `prefix` for conference+MCU requests.
-    pub fn new(db: Db, gateway: GatewayClient, prefix: &str) -> Self {
+    /// State over `db`, cascading through `gateway` with `prefix` for conference+MCU requests,
+    /// with conference media on `media`.
+    pub fn new(db: Db, gateway: GatewayClient, prefix: &str, media: Media) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -137,6 +140,7 @@ impl Vnet {
                 prefix: prefix.to_owned(),
                 ending: Mutex::new(HashSet::new()),
                 recent_releases: Mutex::new(VecDeque::new()),
+                media,
             }),
         }
     }
@@ -144,6 +148,11 @@ impl Vnet {
     /// The gateway client.
     pub fn gateway(&self) -> &GatewayClient {
         &self.inner.gateway
+    }
+
+    /// Conference media (terminals, mixing, cascade legs).
+    pub fn media(&self) -> &Media {
+        &self.inner.media
     }
 
     /// The cascade prefix.
@@ -199,6 +208,7 @@ impl Vnet {
             .db
             .call(move |c| store::delete_conference(c, id))
             .await?;
+        self.inner.media.close(id);
         Ok(())
     }
 
@@ -244,8 +254,29 @@ impl Vnet {
             .call(move |c| store::insert_cascade(c, &draft))
             .await?;
         tracing::info!(conference = conference_id, cascade = k.id, %dial, "cascading");
-        match self.inner.gateway.place(&dial, &conf.name).await {
+        // Our receive addresses for this cascade go in the request; without sockets the cascade
+        // still works, only without media.
+        let leg = match self.inner.media.prepare_cascade().await {
+            Ok(leg) => Some(leg),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot bind the cascade's media sockets");
+                None
+            }
+        };
+        let offer = leg.as_ref().map(|l| l.addresses);
+        match self
+            .inner
+            .gateway
+            .place(&dial, &conf.name, offer.as_ref())
+            .await
+        {
             Ok(call) => {
+                if let Some(leg) = leg {
+                    let gateway = call.media.unwrap_or_default();
+                    self.inner
+                        .media
+                        .attach_cascade(conference_id, k.id, leg, gateway);
+                }
                 k.state = CascadeState::Cascaded;
                 k.gateway_call_id = Some(call.id.clone());
                 k.cascaded_at = Some(clock::now());
@@ -320,6 +351,7 @@ impl Vnet {
             let call = self.inner.gateway.release(&call_id).await?;
             let current = self.cascade(conference_id, id).await?;
             if current.state != CascadeState::Cascaded {
+                self.inner.media.detach_cascade(conference_id, id);
                 return Ok(current);
             }
             k.state = CascadeState::Ended;
@@ -327,6 +359,7 @@ impl Vnet {
             k.reason = Some("ended by the operator".into());
             k.q931_cause = call.as_ref().and_then(|c| c.q931_cause);
             self.save(&k).await?;
+            self.inner.media.detach_cascade(conference_id, id);
             Ok(k)
         }
         .await;
@@ -353,11 +386,14 @@ impl Vnet {
             })
             .await?;
         match &ended {
-            Some(k) => tracing::info!(
-                cascade = k.id,
-                reason = k.reason.as_deref(),
-                "cascade ended"
-            ),
+            Some(k) => {
+                self.inner.media.detach_cascade(k.conference_id, k.id);
+                tracing::info!(
+                    cascade = k.id,
+                    reason = k.reason.as_deref(),
+                    "cascade ended"
+                )
+            }
             None => {
                 let mut recent = self
                     .inner
@@ -398,6 +434,7 @@ impl Vnet {
                     h225_reason: None,
                     released_by: None,
                     detail: Some("the gateway no longer knows this call".into()),
+                    media: None,
                 },
             };
             ended += usize::from(self.call_ended(&call).await?.is_some());
@@ -553,6 +590,7 @@ mod tests {
             h225_reason: None,
             released_by: Some("mcu".into()),
             detail: None,
+            media: None,
         };
         assert_eq!(
             ended_reason(&call, "192.0.2.10"),

@@ -8,6 +8,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use service::problem::Problem;
 
+use crate::media::MediaAddresses;
+
 /// A call as the gateway reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct GatewayCall {
@@ -33,6 +35,9 @@ pub struct GatewayCall {
     /// The gateway's words.
     #[serde(default)]
     pub detail: Option<String>,
+    /// Where the gateway receives this call's media from us.
+    #[serde(default)]
+    pub media: Option<MediaAddresses>,
 }
 
 impl GatewayCall {
@@ -93,13 +98,22 @@ impl GatewayClient {
             .header(reqwest::header::ACCEPT, "text/event-stream")
     }
 
-    /// `POST /v1/calls`.
-    pub async fn place(&self, dial: &str, display: &str) -> Result<GatewayCall, GatewayError> {
+    /// `POST /v1/calls`; `media` is where we receive the call's media.
+    pub async fn place(
+        &self,
+        dial: &str,
+        display: &str,
+        media: Option<&MediaAddresses>,
+    ) -> Result<GatewayCall, GatewayError> {
+        let mut body = serde_json::json!({ "dial": dial, "display": display });
+        if let Some(m) = media {
+            body["media"] = serde_json::to_value(m).unwrap_or_default();
+        }
         let r = self
             .http
             .post(format!("{}/v1/calls", self.base))
             .timeout(self.timeout)
-            .json(&serde_json::json!({ "dial": dial, "display": display }))
+            .json(&body)
             .send()
             .await;
         self.read(r).await

@@ -19,7 +19,8 @@
 //!
 //! Modules: [`config`], [`store`] (conferences and cascades in SQLite), [`gateway_client`] (the
 //! gateway's HTTP API), [`cascades`] (the cascade logic and the words operators read),
-//! [`follow`] (the gateway event subscription), [`api`] (HTTP handlers and the operator page),
+//! [`follow`] (the gateway event subscription), [`media`] (terminals and each conference's
+//! audio mixing and video forwarding), [`api`] (HTTP handlers and the operator page),
 //! [`server`].
 
 // `Problem` (RFC 9457 body) is what handlers return on the cold error path, by value as axum
@@ -31,6 +32,7 @@ pub mod cascades;
 pub mod config;
 pub mod follow;
 pub mod gateway_client;
+pub mod media;
 pub mod server;
 pub mod store;
 

@@ -13,6 +13,7 @@ use crate::cascades::Vnet;
 use crate::config::Config;
 use crate::follow::follow_gateway;
 use crate::gateway_client::GatewayClient;
+use crate::media::Media;
 use crate::store;
 
 /// A bound, not yet serving VN server.
@@ -38,8 +39,16 @@ impl Server {
             tracing::warn!(closed, "closed cascades left dialing by the previous run");
         }
         let gateway = GatewayClient::new(&config.gateway, config.gateway_timeout);
-        let vnet = Vnet::new(db, gateway, &config.cascade_prefix);
         let listener = http::bind(&config.http).await?;
+        // Media sockets go on the HTTP address: that is the host terminals and the gateway
+        // already reach.
+        let ip = listener.local_addr()?.ip();
+        let ip = if ip.is_unspecified() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            ip
+        };
+        let vnet = Vnet::new(db, gateway, &config.cascade_prefix, Media::new(ip));
         Ok(Self { listener, vnet })
     }
 
