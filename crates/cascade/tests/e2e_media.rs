@@ -1,0 +1,286 @@
+//! Issue 5's end-to-end media check, with nothing in-process: three servers (`cascade mcu`,
+//! `cascade gateway`, `cascade vnet`), two `cascade endpoint`s in MCU room 1234 (440 Hz red,
+//! 660 Hz blue), and one `cascade terminal` (880 Hz) in a VN conference that cascades to
+//! `801234@127.0.0.1:PORT`. ffmpeg decodes every recording; Goertzel and pixel checks run only on
+//! what ffmpeg produced:
+//!
+//! - the terminal hears both endpoints (440 and 660 Hz) and sees a composite holding red and blue;
+//! - each endpoint hears the terminal (880 Hz, carried up through vnet and the gateway) and the
+//!   other endpoint, and not itself (N−1 in the MCU room).
+
+mod peer_support;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use peer_support::*;
+use serde_json::{json, Value};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server process, stopped with SIGTERM when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+fn server(args: &[String], data: &Path) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("CASCADE_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cascade");
+    Server(child)
+}
+
+async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{base} did not become healthy");
+}
+
+async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+    let r = http.post(url).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The samples of `[from_end - 3 s, from_end)` counted back from the end: the stretch where
+/// every participant was present (all peers start within a second or two and stop in order).
+fn window(samples: &[i16], from_end_s: f64) -> &[i16] {
+    let end = samples.len().saturating_sub((from_end_s * 8000.0) as usize);
+    let start = end.saturating_sub(3 * 8000);
+    assert!(end - start >= 8000, "only {} samples recorded", samples.len());
+    &samples[start..end]
+}
+
+fn assert_hears(samples: &[i16], who: &str, present: &[f64], absent: &[f64]) {
+    for &hz in present {
+        let share = tone_share(samples, hz);
+        assert!(share > 0.08, "{who} should hear {hz} Hz: share {share:.3}");
+    }
+    for &hz in absent {
+        let share = tone_share(samples, hz);
+        assert!(share < 0.02, "{who} should not hear {hz} Hz: share {share:.3}");
+    }
+}
+
+/// True when some 16×16 block in the picture (sampled on a grid) is close to `colour`.
+fn shows(rgb: &[u8], width: usize, height: usize, colour: [u8; 3]) -> bool {
+    (0..height - 16).step_by(16).any(|y| {
+        (0..width - 16).step_by(16).any(|x| {
+            let got = mean_rgb(rgb, width, x, y);
+            got.iter().zip(colour).all(|(&g, c)| g.abs_diff(c) <= 40)
+        })
+    })
+}
+
+fn run_peer(args: Vec<String>) -> std::thread::JoinHandle<std::process::Output> {
+    std::thread::spawn(move || {
+        Command::new(env!("CARGO_BIN_EXE_cascade"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run cascade peer")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vn_terminal_sees_and_hears_the_mcu_room_and_the_room_hears_the_vn_conference() {
+    if !ffmpeg_available("e2e_media") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (mcu_http, gw_http, vn_http, h323) = (free_port(), free_port(), free_port(), free_port());
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let _servers = [
+        server(
+            &s(&[
+                "mcu",
+                "--http",
+                &format!("127.0.0.1:{mcu_http}"),
+                "--h323",
+                &format!("127.0.0.1:{h323}"),
+            ]),
+            &dir.path().join("mcu"),
+        ),
+        server(
+            &s(&["gateway", "--http", &format!("127.0.0.1:{gw_http}")]),
+            &dir.path().join("gw"),
+        ),
+        server(
+            &s(&[
+                "vnet",
+                "--http",
+                &format!("127.0.0.1:{vn_http}"),
+                "--gateway",
+                &format!("http://127.0.0.1:{gw_http}"),
+            ]),
+            &dir.path().join("vn"),
+        ),
+    ];
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let (mcu, gw, vnet) = (
+        format!("http://127.0.0.1:{mcu_http}"),
+        format!("http://127.0.0.1:{gw_http}"),
+        format!("http://127.0.0.1:{vn_http}"),
+    );
+    for base in [&mcu, &gw, &vnet] {
+        wait_healthy(&http, base).await;
+    }
+    let (status, body) = post(
+        &http,
+        format!("{mcu}/v1/rooms"),
+        json!({"number": "1234", "max_participants": 8}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post(
+        &http,
+        format!("{vnet}/v1/conferences"),
+        json!({"name": "VN media"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let conference = match &body["id"] {
+        Value::String(id) => id.clone(),
+        id => id.to_string(),
+    };
+
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let endpoint = |tone: &str, colour: &str, name: &str| {
+        s(&[
+            "endpoint",
+            "--dial",
+            &format!("1234@127.0.0.1:{h323}"),
+            "--name",
+            name,
+            "--tone",
+            tone,
+            "--color",
+            colour,
+            "--record",
+            &path(&format!("{name}.mkv")),
+            "--duration",
+            "14",
+            "--json",
+        ])
+    };
+    let a = run_peer(endpoint("440", "red", "endpoint-a"));
+    let b = run_peer(endpoint("660", "blue", "endpoint-b"));
+    let terminal = run_peer(s(&[
+        "terminal",
+        "--vnet",
+        &vnet,
+        "--conference",
+        &conference,
+        "--name",
+        "vn-terminal",
+        "--tone",
+        "880",
+        "--record",
+        &path("terminal.mkv"),
+        "--snapshot",
+        &path("terminal.png"),
+        "--duration",
+        "10",
+        "--json",
+    ]));
+
+    // The cascade, once both endpoints are in the room.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let room: Value = http
+            .get(format!("{mcu}/v1/rooms/1234"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if room["participants"].as_array().map_or(0, Vec::len) >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "endpoints never joined: {room}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = post(
+        &http,
+        format!("{vnet}/v1/conferences/{conference}/cascades"),
+        json!({"dial": format!("801234@127.0.0.1:{h323}")}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    let terminal = terminal.join().unwrap();
+    let a = a.join().unwrap();
+    let b = b.join().unwrap();
+    let reports = [
+        ("terminal", report(&terminal)),
+        ("endpoint A", report(&a)),
+        ("endpoint B", report(&b)),
+    ];
+    for (who, r) in &reports {
+        println!("{who}: {r}");
+    }
+
+    // The terminal: both endpoints' tones from the room, through the gateway and vnet.
+    let recording = dir.path().join("terminal.mkv");
+    let heard = decoded_audio(&recording);
+    assert_hears(window(&heard, 1.0), "the VN terminal", &[440.0, 660.0], &[880.0]);
+    // ... and the room's composite, showing both endpoints' colours.
+    let probed = probe(&recording);
+    let video = stream(&probed, "video").expect("the terminal recorded video");
+    let (w, h) = (
+        video["width"].as_u64().unwrap() as usize,
+        video["height"].as_u64().unwrap() as usize,
+    );
+    let picture = last_picture(&recording, w, h);
+    assert!(shows(&picture, w, h, [255, 0, 0]), "no red region in the composite");
+    assert!(shows(&picture, w, h, [0, 0, 255]), "no blue region in the composite");
+    let snapshot = last_picture(&dir.path().join("terminal.png"), w, h);
+    assert!(shows(&snapshot, w, h, [255, 0, 0]) && shows(&snapshot, w, h, [0, 0, 255]));
+
+    // The endpoints: the VN conference (880 Hz) and the other endpoint, never themselves. The
+    // window ends 5 s before the endpoints stop, while the terminal was still sending.
+    let a_heard = decoded_audio(&dir.path().join("endpoint-a.mkv"));
+    assert_hears(window(&a_heard, 5.0), "endpoint A", &[660.0, 880.0], &[440.0]);
+    let b_heard = decoded_audio(&dir.path().join("endpoint-b.mkv"));
+    assert_hears(window(&b_heard, 5.0), "endpoint B", &[440.0, 880.0], &[660.0]);
+}
