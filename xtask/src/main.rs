@@ -98,7 +98,7 @@ fn generate_all() -> Result<Vec<String>, String> {
         .map(|(i, (module, code))| {
             let (code, report) =
                 postprocess::rewrite(code, |name| postprocess::constraints_in(&types, i, name))
-                .map_err(|e| format!("{}: {e}", module.source))?;
+                    .map_err(|e| format!("{}: {e}", module.source))?;
             eprintln!(
                 "{}: {} mandatory extension additions defaulted, {} constraints copied, \
                  still required (constrained): {:?}",

@@ -115,11 +115,6 @@ const ABSENT: &[(&str, Absent, &str)] = &[
         "chosen: H.245 names no value (ATM only, unused by H.323); the smallest bit rate, \
          no clock locking, the first multiplex alternative",
     ),
-    (
-        "McuNumber",
-        Absent::Expr("McuNumber(0)"),
-        "chosen: H.245 names no value; the first MCU number",
-    ),
 ];
 
 /// What the rewrite did, for the generator's log.
@@ -202,13 +197,12 @@ pub fn rewrite<'a>(
         let is_addition = entries.iter().any(|e| e == "extension_addition");
         let has_own = entries.iter().any(|e| CONSTRAINT_KEYS.contains(&key(e)));
         let (ty, optional, context) = match &a.item {
-            Item::Field { name, ty } => match ty
-                .strip_prefix("Option<")
-                .and_then(|t| t.strip_suffix('>'))
-            {
-                Some(inner) => (inner.to_string(), true, name.clone()),
-                None => (ty.clone(), false, name.clone()),
-            },
+            Item::Field { name, ty } => {
+                match ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+                    Some(inner) => (inner.to_string(), true, name.clone()),
+                    None => (ty.clone(), false, name.clone()),
+                }
+            }
             Item::Variant { name, ty } => (ty.clone(), false, name.clone()),
             Item::Newtype(_) | Item::Other => continue,
         };
@@ -274,7 +268,10 @@ pub fn rewrite<'a>(
     }
     if !absent_fns.is_empty() {
         // Inside the module, before its closing brace, so the attribute paths resolve.
-        let close = out.trim_end().rfind('}').ok_or("generated module has no body")?;
+        let close = out
+            .trim_end()
+            .rfind('}')
+            .ok_or("generated module has no body")?;
         let fns: String = absent_fns.into_values().collect();
         out.insert_str(close, &fns);
     }
@@ -294,7 +291,9 @@ fn all_false(code: &str, ty: &str) -> Result<String, String> {
         if let Some(f) = line.strip_prefix("pub ") {
             let (name, t) = f.split_once(':').ok_or("field without type")?;
             if t.trim().trim_end_matches(',') != "bool" {
-                return Err(format!("{ty}.{name} is not a BOOLEAN; give it an Absent::Expr"));
+                return Err(format!(
+                    "{ty}.{name} is not a BOOLEAN; give it an Absent::Expr"
+                ));
             }
             fields.push(format!("{name}: false"));
         }
@@ -324,9 +323,15 @@ enum Item {
     /// `pub struct Name(pub Inner);`
     Newtype(String),
     /// `pub name: Type,` (type with whitespace removed)
-    Field { name: String, ty: String },
+    Field {
+        name: String,
+        ty: String,
+    },
     /// `Name(Type),` in an enum
-    Variant { name: String, ty: String },
+    Variant {
+        name: String,
+        ty: String,
+    },
     Other,
 }
 
@@ -340,11 +345,7 @@ struct Attribute {
 }
 
 fn key(entry: &str) -> &str {
-    entry
-        .split(['(', '='])
-        .next()
-        .unwrap_or(entry)
-        .trim()
+    entry.split(['(', '=']).next().unwrap_or(entry).trim()
 }
 
 /// Every `#[rasn(...)]` attribute in `code`, with its entries and the item after it.

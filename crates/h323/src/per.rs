@@ -42,7 +42,10 @@
 //!   `CloseLogicalChannel.reason`) was a decode error ("required, but not
 //!   present"). Such fields now carry a default (`false`, `unknown`, the all-zero
 //!   call identifier; see the post-processor's table), so they decode as what a
-//!   receiver assumes; encoding always sends them (we are a v4+ sender).
+//!   receiver assumes; encoding always sends them (we are a v4+ sender). Three
+//!   constrained H.245 additions (`ServicePriorityValue.value`,
+//!   `T38FaxProfile.version`, `mcuNumber`) stay required: rasn-derive cannot
+//!   generate a default together with a constraint.
 //! - A field of type `Option<N>`, where `N` is a constrained newtype, lost `N`'s
 //!   constraints when it is an extension addition or has constraints of its own
 //!   (`Option<T>` does not forward `AsnType::CONSTRAINTS`): RRQ/RCF `timeToLive`,

@@ -11,9 +11,7 @@
 mod oracle;
 
 use h323::asn::h225::{RasMessage, RegistrationConfirm};
-use h323::asn::h245::{
-    CloseLogicalChannelReason, MultimediaSystemControlMessage, RequestMessage,
-};
+use h323::asn::h245::{CloseLogicalChannelReason, MultimediaSystemControlMessage, RequestMessage};
 use h323::h225::ras::Ras;
 use h323::h225::{Body, UserInfo};
 use h323::per;
@@ -61,7 +59,9 @@ fn cisco_close_logical_channel_without_reason_decodes_and_reencodes_as_asn1tools
     let Some(mut o) = oracle() else { return };
     let mut seen = 0;
     for p in captured("MultimediaSystemControlMessage") {
-        let theirs = o.decode("MultimediaSystemControlMessage", &p.bytes).unwrap();
+        let theirs = o
+            .decode("MultimediaSystemControlMessage", &p.bytes)
+            .unwrap();
         let v = &theirs.value;
         if v["value"]["choice"] != json!("closeLogicalChannel")
             || v["value"]["value"].get("reason").is_some()
@@ -88,7 +88,10 @@ fn cisco_close_logical_channel_without_reason_decodes_and_reencodes_as_asn1tools
         assert_eq!(hex(&per::encode(&ours).unwrap()), hex(&want), "{id}");
         seen += 1;
     }
-    assert!(seen > 0, "no CloseLogicalChannel without reason in the captures");
+    assert!(
+        seen > 0,
+        "no CloseLogicalChannel without reason in the captures"
+    );
 }
 
 #[test]
@@ -98,7 +101,11 @@ fn rcf_time_to_live_decodes_with_its_range_and_reencodes_as_asn1tools() {
     let theirs = o.decode("RasMessage", &p.bytes).unwrap();
     assert_eq!(theirs.value["choice"], json!("registrationConfirm"));
     let ttl = &theirs.value["value"]["timeToLive"];
-    assert!(ttl.is_u64(), "the fixture has no timeToLive: {}", theirs.value);
+    assert!(
+        ttl.is_u64(),
+        "the fixture has no timeToLive: {}",
+        theirs.value
+    );
 
     let ours = Ras::decode(&p.bytes).expect("GnuGK's RCF decodes");
     let Some(RasMessage::registrationConfirm(rcf)) = ours.message() else {

@@ -240,13 +240,28 @@ pub fn at<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
 /// additions the captures exercise are listed; another one makes [`added_defaults`] fail.
 pub fn assumed_when_absent(name: &str) -> Option<Value> {
     Some(match name {
-        "multipleCalls" | "maintainConnection" | "keepAlive" | "willSupplyUUIEs"
-        | "supportsAssignedGK" | "willRespondToIRR" | "canMapAlias" | "canMapSrcAlias"
-        | "answeredCall" | "needResponse" | "unsolicited" | "mediaWaitForConnect"
-        | "canOverlapSend" | "h245Tunnelling" | "flowControlToZero" | "videoBadMBsCap"
-        | "errorCompensation" | "logicalChannelSwitchingCapability"
-        | "t120DynamicPortCapability" | "videoIndicateMixingCapability"
-        | "maxMUXPDUSizeCapability" | "nsrpSupport" => json!(false),
+        "multipleCalls"
+        | "maintainConnection"
+        | "keepAlive"
+        | "willSupplyUUIEs"
+        | "supportsAssignedGK"
+        | "willRespondToIRR"
+        | "canMapAlias"
+        | "canMapSrcAlias"
+        | "answeredCall"
+        | "needResponse"
+        | "unsolicited"
+        | "mediaWaitForConnect"
+        | "canOverlapSend"
+        | "h245Tunnelling"
+        | "flowControlToZero"
+        | "videoBadMBsCap"
+        | "errorCompensation"
+        | "logicalChannelSwitchingCapability"
+        | "t120DynamicPortCapability"
+        | "videoIndicateMixingCapability"
+        | "maxMUXPDUSizeCapability"
+        | "nsrpSupport" => json!(false),
         "callIdentifier" => json!({"guid": "00".repeat(16)}),
         "reason" => json!({"choice": "unknown", "value": null}),
         "supportedPrefixes" | "substituteConfIDs" => json!([]),
