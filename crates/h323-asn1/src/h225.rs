@@ -18,26 +18,74 @@ pub mod h323_messages {
     #[rasn(choice, automatic_tags)]
     #[non_exhaustive]
     pub enum ANSI41UIMSystemId {
-        #[rasn(size("1..=4"))]
+        #[rasn(
+            size("1..=4"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         sid(TBCDSTRING),
-        #[rasn(size("1..=4"))]
+        #[rasn(
+            size("1..=4"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         mid(TBCDSTRING),
     }
     #[derive(AsnType, Debug, Clone, Decode, Encode, PartialEq, Eq, Hash)]
     #[rasn(automatic_tags, identifier = "ANSI-41-UIM")]
     #[non_exhaustive]
     pub struct ANSI41UIM {
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub imsi: Option<TBCDSTRING>,
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub min: Option<TBCDSTRING>,
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub mdn: Option<TBCDSTRING>,
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub msisdn: Option<TBCDSTRING>,
-        #[rasn(size("16"))]
+        #[rasn(
+            size("16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub esn: Option<TBCDSTRING>,
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub mscid: Option<TBCDSTRING>,
         #[rasn(identifier = "system-id")]
         pub system_id: ANSI41UIMSystemId,
@@ -47,9 +95,21 @@ pub mod h323_messages {
         pub system_access_type: Option<OctetString>,
         #[rasn(size("1"), identifier = "qualificationInformationCode")]
         pub qualification_information_code: Option<OctetString>,
-        #[rasn(size("16"))]
+        #[rasn(
+            size("16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub sesn: Option<TBCDSTRING>,
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub soc: Option<TBCDSTRING>,
     }
     impl ANSI41UIM {
@@ -149,9 +209,13 @@ pub mod h323_messages {
         pub integrity_check_value: Option<ICV>,
         #[rasn(extension_addition, identifier = "transportQOS")]
         pub transport_qos: Option<TransportQOS>,
-        #[rasn(extension_addition, identifier = "willRespondToIRR")]
+        #[rasn(extension_addition, identifier = "willRespondToIRR", default)]
         pub will_respond_to_irr: bool,
-        #[rasn(extension_addition, identifier = "uuiesRequested")]
+        #[rasn(
+            extension_addition,
+            identifier = "uuiesRequested",
+            default = "absent_uui_es_requested"
+        )]
         pub uuies_requested: UUIEsRequested,
         #[rasn(extension_addition)]
         pub language: Option<AdmissionConfirmLanguage>,
@@ -382,15 +446,23 @@ pub mod h323_messages {
         pub active_mc: bool,
         #[rasn(identifier = "answerCall")]
         pub answer_call: bool,
-        #[rasn(extension_addition, identifier = "canMapAlias")]
+        #[rasn(extension_addition, identifier = "canMapAlias", default)]
         pub can_map_alias: bool,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition, identifier = "srcAlternatives")]
         pub src_alternatives: Option<SequenceOf<Endpoint>>,
         #[rasn(extension_addition, identifier = "destAlternatives")]
         pub dest_alternatives: Option<SequenceOf<Endpoint>>,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "gatekeeperIdentifier",
+            size("1..=128")
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -400,7 +472,7 @@ pub mod h323_messages {
         pub integrity_check_value: Option<ICV>,
         #[rasn(extension_addition, identifier = "transportQOS")]
         pub transport_qos: Option<TransportQOS>,
-        #[rasn(extension_addition, identifier = "willSupplyUUIEs")]
+        #[rasn(extension_addition, identifier = "willSupplyUUIEs", default)]
         pub will_supply_uuies: bool,
         #[rasn(extension_addition, identifier = "callLinkage")]
         pub call_linkage: Option<CallLinkage>,
@@ -418,7 +490,7 @@ pub mod h323_messages {
         pub feature_set: Option<FeatureSet>,
         #[rasn(extension_addition, identifier = "genericData")]
         pub generic_data: Option<SequenceOf<GenericData>>,
-        #[rasn(extension_addition, identifier = "canMapSrcAlias")]
+        #[rasn(extension_addition, identifier = "canMapSrcAlias", default)]
         pub can_map_src_alias: bool,
     }
     impl AdmissionRequest {
@@ -508,7 +580,11 @@ pub mod h323_messages {
         pub destination_info: EndpointType,
         #[rasn(identifier = "h245Address")]
         pub h245_address: Option<TransportAddress>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition, identifier = "h245SecurityMode")]
         pub h245_security_mode: Option<H245Security>,
@@ -518,9 +594,9 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "fastStart")]
         pub fast_start: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "multipleCalls")]
+        #[rasn(extension_addition, identifier = "multipleCalls", default)]
         pub multiple_calls: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "alertingAddress")]
         pub alerting_address: Option<SequenceOf<AliasAddress>>,
@@ -831,9 +907,17 @@ pub mod h323_messages {
         pub band_width: BandWidth,
         #[rasn(identifier = "nonStandardData")]
         pub non_standard_data: Option<NonStandardParameter>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "gatekeeperIdentifier",
+            size("1..=128")
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -841,7 +925,7 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "integrityCheckValue")]
         pub integrity_check_value: Option<ICV>,
-        #[rasn(extension_addition, identifier = "answeredCall")]
+        #[rasn(extension_addition, identifier = "answeredCall", default)]
         pub answered_call: bool,
         #[rasn(extension_addition, identifier = "callLinkage")]
         pub call_linkage: Option<CallLinkage>,
@@ -1097,7 +1181,11 @@ pub mod h323_messages {
         pub destination_info: EndpointType,
         #[rasn(identifier = "h245Address")]
         pub h245_address: Option<TransportAddress>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition, identifier = "h245SecurityMode")]
         pub h245_security_mode: Option<H245Security>,
@@ -1107,9 +1195,9 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "fastStart")]
         pub fast_start: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "multipleCalls")]
+        #[rasn(extension_addition, identifier = "multipleCalls", default)]
         pub multiple_calls: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "fastConnectRefused")]
         pub fast_connect_refused: Option<()>,
@@ -1365,7 +1453,11 @@ pub mod h323_messages {
         pub destination_info: EndpointType,
         #[rasn(identifier = "conferenceID")]
         pub conference_id: ConferenceIdentifier,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition, identifier = "h245SecurityMode")]
         pub h245_security_mode: Option<H245Security>,
@@ -1375,9 +1467,9 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "fastStart")]
         pub fast_start: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "multipleCalls")]
+        #[rasn(extension_addition, identifier = "multipleCalls", default)]
         pub multiple_calls: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition)]
         pub language: Option<ConnectUUIELanguage>,
@@ -1676,9 +1768,17 @@ pub mod h323_messages {
         pub disengage_reason: DisengageReason,
         #[rasn(identifier = "nonStandardData")]
         pub non_standard_data: Option<NonStandardParameter>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "gatekeeperIdentifier",
+            size("1..=128")
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -1686,7 +1786,7 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "integrityCheckValue")]
         pub integrity_check_value: Option<ICV>,
-        #[rasn(extension_addition, identifier = "answeredCall")]
+        #[rasn(extension_addition, identifier = "answeredCall", default)]
         pub answered_call: bool,
         #[rasn(extension_addition, identifier = "callLinkage")]
         pub call_linkage: Option<CallLinkage>,
@@ -1931,7 +2031,11 @@ pub mod h323_messages {
         #[rasn(identifier = "conferenceID")]
         pub conference_id: Option<ConferenceIdentifier>,
         pub reason: FacilityReason,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition, identifier = "destExtraCallInfo")]
         pub dest_extra_call_info: Option<SequenceOf<AliasAddress>>,
@@ -1947,9 +2051,9 @@ pub mod h323_messages {
         pub h245_address: Option<TransportAddress>,
         #[rasn(extension_addition, identifier = "fastStart")]
         pub fast_start: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "multipleCalls")]
+        #[rasn(extension_addition, identifier = "multipleCalls", default)]
         pub multiple_calls: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "fastConnectRefused")]
         pub fast_connect_refused: Option<()>,
@@ -2077,17 +2181,47 @@ pub mod h323_messages {
     #[rasn(automatic_tags, identifier = "GSM-UIM")]
     #[non_exhaustive]
     pub struct GSMUIM {
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub imsi: Option<TBCDSTRING>,
         #[rasn(size("1..=4"))]
         pub tmsi: Option<OctetString>,
-        #[rasn(size("3..=16"))]
+        #[rasn(
+            size("3..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub msisdn: Option<TBCDSTRING>,
-        #[rasn(size("15..=16"))]
+        #[rasn(
+            size("15..=16"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub imei: Option<TBCDSTRING>,
-        #[rasn(size("1..=4"))]
+        #[rasn(
+            size("1..=4"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub hplmn: Option<TBCDSTRING>,
-        #[rasn(size("1..=4"))]
+        #[rasn(
+            size("1..=4"),
+            from(
+                "\u{23}", "\u{2a}", "\u{30}", "\u{31}", "\u{32}", "\u{33}", "\u{34}", "\u{35}",
+                "\u{36}", "\u{37}", "\u{38}", "\u{39}", "\u{61}", "\u{62}", "\u{63}"
+            )
+        )]
         pub vplmn: Option<TBCDSTRING>,
     }
     impl GSMUIM {
@@ -2313,7 +2447,7 @@ pub mod h323_messages {
         pub feature_set: Option<FeatureSet>,
         #[rasn(extension_addition, identifier = "genericData")]
         pub generic_data: Option<SequenceOf<GenericData>>,
-        #[rasn(extension_addition, identifier = "supportsAssignedGK")]
+        #[rasn(extension_addition, identifier = "supportsAssignedGK", default)]
         pub supports_assigned_gk: bool,
         #[rasn(extension_addition, identifier = "assignedGatekeeper")]
         pub assigned_gatekeeper: Option<AlternateGK>,
@@ -2480,7 +2614,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl H310Caps {
@@ -2504,7 +2638,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl H320Caps {
@@ -2528,7 +2662,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl H321Caps {
@@ -2552,7 +2686,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl H322Caps {
@@ -2632,7 +2766,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "h4501SupplementaryService")]
         pub h4501_supplementary_service: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "h245Tunnelling")]
+        #[rasn(extension_addition, identifier = "h245Tunnelling", default)]
         pub h245_tunnelling: bool,
         #[rasn(extension_addition, identifier = "h245Control")]
         pub h245_control: Option<SequenceOf<OctetString>>,
@@ -2721,7 +2855,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl H323Caps {
@@ -2745,7 +2879,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl H324Caps {
@@ -2785,7 +2919,11 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(identifier = "replyAddress")]
         pub reply_address: Option<TransportAddress>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -2975,13 +3113,17 @@ pub mod h323_messages {
         pub band_width: BandWidth,
         #[rasn(identifier = "callModel")]
         pub call_model: CallModel,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
         #[rasn(extension_addition, identifier = "cryptoTokens")]
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
-        #[rasn(extension_addition, identifier = "substituteConfIDs")]
+        #[rasn(extension_addition, identifier = "substituteConfIDs", default)]
         pub substitute_conf_ids: SequenceOf<ConferenceIdentifier>,
         #[rasn(extension_addition)]
         pub pdu: Option<AnonymousInfoRequestResponsePerCallInfoPdu>,
@@ -3071,13 +3213,13 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "integrityCheckValue")]
         pub integrity_check_value: Option<ICV>,
-        #[rasn(extension_addition, identifier = "needResponse")]
+        #[rasn(extension_addition, identifier = "needResponse", default)]
         pub need_response: bool,
         #[rasn(extension_addition)]
         pub capacity: Option<CallCapacity>,
         #[rasn(extension_addition, identifier = "irrStatus")]
         pub irr_status: Option<InfoRequestResponseStatus>,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, default)]
         pub unsolicited: bool,
         #[rasn(extension_addition, identifier = "genericData")]
         pub generic_data: Option<SequenceOf<GenericData>>,
@@ -3137,7 +3279,11 @@ pub mod h323_messages {
     pub struct InformationUUIE {
         #[rasn(identifier = "protocolIdentifier")]
         pub protocol_identifier: ProtocolIdentifier,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -3276,7 +3422,7 @@ pub mod h323_messages {
         pub service_control: Option<SequenceOf<ServiceControlSession>>,
         #[rasn(extension_addition, identifier = "modifiedSrcInfo")]
         pub modified_src_info: Option<SequenceOf<AliasAddress>>,
-        #[rasn(extension_addition, identifier = "bandWidth")]
+        #[rasn(extension_addition, identifier = "bandWidth", value("0..=4294967295"))]
         pub band_width: Option<BandWidth>,
     }
     impl LocationConfirm {
@@ -3437,9 +3583,13 @@ pub mod h323_messages {
         pub reply_address: TransportAddress,
         #[rasn(extension_addition, identifier = "sourceInfo")]
         pub source_info: Option<SequenceOf<AliasAddress>>,
-        #[rasn(extension_addition, identifier = "canMapAlias")]
+        #[rasn(extension_addition, identifier = "canMapAlias", default)]
         pub can_map_alias: bool,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "gatekeeperIdentifier",
+            size("1..=128")
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -3461,11 +3611,11 @@ pub mod h323_messages {
         pub circuit_info: Option<CircuitInfo>,
         #[rasn(extension_addition, identifier = "callIdentifier")]
         pub call_identifier: Option<CallIdentifier>,
-        #[rasn(extension_addition, identifier = "bandWidth")]
+        #[rasn(extension_addition, identifier = "bandWidth", value("0..=4294967295"))]
         pub band_width: Option<BandWidth>,
         #[rasn(extension_addition, identifier = "sourceEndpointInfo")]
         pub source_endpoint_info: Option<SequenceOf<AliasAddress>>,
-        #[rasn(extension_addition, identifier = "canMapSrcAlias")]
+        #[rasn(extension_addition, identifier = "canMapSrcAlias", default)]
         pub can_map_src_alias: bool,
         #[rasn(extension_addition)]
         pub language: Option<LocationRequestLanguage>,
@@ -3786,9 +3936,9 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(identifier = "fastStart")]
         pub fast_start: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "multipleCalls")]
+        #[rasn(extension_addition, identifier = "multipleCalls", default)]
         pub multiple_calls: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "fastConnectRefused")]
         pub fast_connect_refused: Option<()>,
@@ -3943,7 +4093,7 @@ pub mod h323_messages {
         pub associated_session_ids: RTPSessionAssociatedSessionIds,
         #[rasn(extension_addition)]
         pub multicast: Option<()>,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, value("0..=4294967295"))]
         pub bandwidth: Option<BandWidth>,
     }
     impl RTPSession {
@@ -4140,7 +4290,11 @@ pub mod h323_messages {
             identifier = "irrFrequencyInCall"
         )]
         pub irr_frequency_in_call: Option<u16>,
-        #[rasn(extension_addition, identifier = "totalBandwidthRestriction")]
+        #[rasn(
+            extension_addition,
+            identifier = "totalBandwidthRestriction",
+            value("0..=4294967295")
+        )]
         pub total_bandwidth_restriction: Option<BandWidth>,
         #[rasn(extension_addition, identifier = "alternateTransportAddresses")]
         pub alternate_transport_addresses: Option<AlternateTransportAddresses>,
@@ -4190,7 +4344,7 @@ pub mod h323_messages {
         pub endpoint_identifier: EndpointIdentifier,
         #[rasn(extension_addition, identifier = "alternateGatekeeper")]
         pub alternate_gatekeeper: Option<SequenceOf<AlternateGK>>,
-        #[rasn(extension_addition, identifier = "timeToLive")]
+        #[rasn(extension_addition, identifier = "timeToLive", value("1..=4294967295"))]
         pub time_to_live: Option<TimeToLive>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -4198,11 +4352,11 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "integrityCheckValue")]
         pub integrity_check_value: Option<ICV>,
-        #[rasn(extension_addition, identifier = "willRespondToIRR")]
+        #[rasn(extension_addition, identifier = "willRespondToIRR", default)]
         pub will_respond_to_irr: bool,
         #[rasn(extension_addition, identifier = "preGrantedARQ")]
         pub pre_granted_arq: Option<RegistrationConfirmPreGrantedARQ>,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "serviceControl")]
         pub service_control: Option<SequenceOf<ServiceControlSession>>,
@@ -4444,7 +4598,7 @@ pub mod h323_messages {
         pub endpoint_vendor: VendorIdentifier,
         #[rasn(extension_addition, identifier = "alternateEndpoints")]
         pub alternate_endpoints: Option<SequenceOf<Endpoint>>,
-        #[rasn(extension_addition, identifier = "timeToLive")]
+        #[rasn(extension_addition, identifier = "timeToLive", value("1..=4294967295"))]
         pub time_to_live: Option<TimeToLive>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -4452,13 +4606,13 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "integrityCheckValue")]
         pub integrity_check_value: Option<ICV>,
-        #[rasn(extension_addition, identifier = "keepAlive")]
+        #[rasn(extension_addition, identifier = "keepAlive", default)]
         pub keep_alive: bool,
-        #[rasn(extension_addition, identifier = "endpointIdentifier")]
+        #[rasn(extension_addition, identifier = "endpointIdentifier", size("1..=128"))]
         pub endpoint_identifier: Option<EndpointIdentifier>,
-        #[rasn(extension_addition, identifier = "willSupplyUUIEs")]
+        #[rasn(extension_addition, identifier = "willSupplyUUIEs", default)]
         pub will_supply_uuies: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "alternateTransportAddresses")]
         pub alternate_transport_addresses: Option<AlternateTransportAddresses>,
@@ -4488,7 +4642,7 @@ pub mod h323_messages {
         pub restart: Option<()>,
         #[rasn(extension_addition, identifier = "supportsACFSequences")]
         pub supports_acfsequences: Option<()>,
-        #[rasn(extension_addition, identifier = "supportsAssignedGK")]
+        #[rasn(extension_addition, identifier = "supportsAssignedGK", default)]
         pub supports_assigned_gk: bool,
         #[rasn(extension_addition, identifier = "assignedGatekeeper")]
         pub assigned_gatekeeper: Option<AlternateGK>,
@@ -4591,7 +4745,11 @@ pub mod h323_messages {
         #[rasn(identifier = "protocolIdentifier")]
         pub protocol_identifier: ProtocolIdentifier,
         pub reason: Option<ReleaseCompleteReason>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -5223,7 +5381,11 @@ pub mod h323_messages {
         pub source_call_signal_address: Option<TransportAddress>,
         #[rasn(extension_addition, identifier = "remoteExtensionAddress")]
         pub remote_extension_address: Option<AliasAddress>,
-        #[rasn(extension_addition, identifier = "callIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "callIdentifier",
+            default = "absent_call_identifier"
+        )]
         pub call_identifier: CallIdentifier,
         #[rasn(extension_addition, identifier = "h245SecurityCapability")]
         pub h245_security_capability: Option<SequenceOf<H245Security>>,
@@ -5233,15 +5395,15 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "fastStart")]
         pub fast_start: Option<SequenceOf<OctetString>>,
-        #[rasn(extension_addition, identifier = "mediaWaitForConnect")]
+        #[rasn(extension_addition, identifier = "mediaWaitForConnect", default)]
         pub media_wait_for_connect: bool,
-        #[rasn(extension_addition, identifier = "canOverlapSend")]
+        #[rasn(extension_addition, identifier = "canOverlapSend", default)]
         pub can_overlap_send: bool,
-        #[rasn(extension_addition, identifier = "endpointIdentifier")]
+        #[rasn(extension_addition, identifier = "endpointIdentifier", size("1..=128"))]
         pub endpoint_identifier: Option<EndpointIdentifier>,
-        #[rasn(extension_addition, identifier = "multipleCalls")]
+        #[rasn(extension_addition, identifier = "multipleCalls", default)]
         pub multiple_calls: bool,
-        #[rasn(extension_addition, identifier = "maintainConnection")]
+        #[rasn(extension_addition, identifier = "maintainConnection", default)]
         pub maintain_connection: bool,
         #[rasn(extension_addition, identifier = "connectionParameters")]
         pub connection_parameters: Option<SetupUUIEConnectionParameters>,
@@ -5515,7 +5677,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl T120OnlyCaps {
@@ -5775,13 +5937,13 @@ pub mod h323_messages {
         pub facility: bool,
         pub progress: bool,
         pub empty: bool,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, default)]
         pub status: bool,
-        #[rasn(extension_addition, identifier = "statusInquiry")]
+        #[rasn(extension_addition, identifier = "statusInquiry", default)]
         pub status_inquiry: bool,
-        #[rasn(extension_addition, identifier = "setupAcknowledge")]
+        #[rasn(extension_addition, identifier = "setupAcknowledge", default)]
         pub setup_acknowledge: bool,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, default)]
         pub notify: bool,
     }
     impl UUIEsRequested {
@@ -5829,7 +5991,7 @@ pub mod h323_messages {
         pub crypto_tokens: Option<SequenceOf<CryptoH323Token>>,
         #[rasn(extension_addition, identifier = "integrityCheckValue")]
         pub integrity_check_value: Option<ICV>,
-        #[rasn(extension_addition, identifier = "messageNotUnderstood")]
+        #[rasn(extension_addition, identifier = "messageNotUnderstood", default)]
         pub message_not_understood: OctetString,
     }
     impl UnknownMessageResponse {
@@ -5978,7 +6140,11 @@ pub mod h323_messages {
         pub endpoint_identifier: Option<EndpointIdentifier>,
         #[rasn(extension_addition, identifier = "alternateEndpoints")]
         pub alternate_endpoints: Option<SequenceOf<Endpoint>>,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            identifier = "gatekeeperIdentifier",
+            size("1..=128")
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -6082,7 +6248,7 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "dataRatesSupported")]
         pub data_rates_supported: Option<SequenceOf<DataRate>>,
-        #[rasn(extension_addition, identifier = "supportedPrefixes")]
+        #[rasn(extension_addition, identifier = "supportedPrefixes", default)]
         pub supported_prefixes: SequenceOf<SupportedPrefix>,
     }
     impl VoiceCaps {
@@ -6096,6 +6262,28 @@ pub mod h323_messages {
                 data_rates_supported,
                 supported_prefixes,
             }
+        }
+    }
+    /// CallIdentifier assumed when an older peer leaves the mandatory extension addition out: H.225.0 v1 has no call identifier; the all-zero GUID is the value H.225.0 uses where no call is identified.
+    fn absent_call_identifier() -> CallIdentifier {
+        CallIdentifier::new(GloballyUniqueID(FixedOctetString::new([0; 16])))
+    }
+    /// UUIEsRequested assumed when an older peer leaves the mandatory extension addition out: an older gatekeeper requests none of the UUIEs added after it.
+    fn absent_uui_es_requested() -> UUIEsRequested {
+        UUIEsRequested {
+            setup: false,
+            call_proceeding: false,
+            connect: false,
+            alerting: false,
+            information: false,
+            release_complete: false,
+            facility: false,
+            progress: false,
+            empty: false,
+            status: false,
+            status_inquiry: false,
+            setup_acknowledge: false,
+            notify: false,
         }
     }
 }

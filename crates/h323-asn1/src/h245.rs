@@ -421,7 +421,7 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "forwardLogicalChannelNumber")]
         pub forward_logical_channel_number: LogicalChannelNumber,
         pub source: CloseLogicalChannelSource,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, default = "absent_close_logical_channel_reason")]
         pub reason: CloseLogicalChannelReason,
     }
     impl CloseLogicalChannel {
@@ -606,7 +606,11 @@ pub mod multimedia_system_control {
         pub non_standard_data: Option<SequenceOf<NonStandardParameter>>,
         #[rasn(identifier = "chairControlCapability")]
         pub chair_control_capability: bool,
-        #[rasn(extension_addition, identifier = "videoIndicateMixingCapability")]
+        #[rasn(
+            extension_addition,
+            identifier = "videoIndicateMixingCapability",
+            default
+        )]
         pub video_indicate_mixing_capability: bool,
         #[rasn(extension_addition, identifier = "multipointVisualizationCapability")]
         pub multipoint_visualization_capability: Option<bool>,
@@ -2905,9 +2909,9 @@ pub mod multimedia_system_control {
         pub maximum_delay_jitter: u16,
         #[rasn(identifier = "h223MultiplexTableCapability")]
         pub h223_multiplex_table_capability: H223CapabilityH223MultiplexTableCapability,
-        #[rasn(extension_addition, identifier = "maxMUXPDUSizeCapability")]
+        #[rasn(extension_addition, identifier = "maxMUXPDUSizeCapability", default)]
         pub max_muxpdusize_capability: bool,
-        #[rasn(extension_addition, identifier = "nsrpSupport")]
+        #[rasn(extension_addition, identifier = "nsrpSupport", default)]
         pub nsrp_support: bool,
         #[rasn(extension_addition, identifier = "mobileOperationTransmitCapability")]
         pub mobile_operation_transmit_capability:
@@ -3177,9 +3181,13 @@ pub mod multimedia_system_control {
             identifier = "redundancyEncodingCapability"
         )]
         pub redundancy_encoding_capability: Option<SequenceOf<RedundancyEncodingCapability>>,
-        #[rasn(extension_addition, identifier = "logicalChannelSwitchingCapability")]
+        #[rasn(
+            extension_addition,
+            identifier = "logicalChannelSwitchingCapability",
+            default
+        )]
         pub logical_channel_switching_capability: bool,
-        #[rasn(extension_addition, identifier = "t120DynamicPortCapability")]
+        #[rasn(extension_addition, identifier = "t120DynamicPortCapability", default)]
         pub t120_dynamic_port_capability: bool,
     }
     impl H2250Capability {
@@ -3227,7 +3235,7 @@ pub mod multimedia_system_control {
         pub media_control_channel: Option<TransportAddress>,
         #[rasn(value("96..=127"), identifier = "dynamicRTPPayloadType")]
         pub dynamic_rtppayload_type: Option<u8>,
-        #[rasn(extension_addition, identifier = "flowControlToZero")]
+        #[rasn(extension_addition, identifier = "flowControlToZero", default)]
         pub flow_control_to_zero: bool,
         #[rasn(extension_addition, value("0..=65535"), identifier = "portNumber")]
         pub port_number: Option<u16>,
@@ -3472,7 +3480,7 @@ pub mod multimedia_system_control {
         pub max_bit_rate: u16,
         #[rasn(identifier = "stillImageTransmission")]
         pub still_image_transmission: bool,
-        #[rasn(extension_addition, identifier = "videoBadMBsCap")]
+        #[rasn(extension_addition, identifier = "videoBadMBsCap", default)]
         pub video_bad_mbs_cap: bool,
     }
     impl H261VideoCapability {
@@ -3562,7 +3570,7 @@ pub mod multimedia_system_control {
         pub frames_per_second: Option<u8>,
         #[rasn(value("0..=4294967295"), identifier = "luminanceSampleRate")]
         pub luminance_sample_rate: Option<u32>,
-        #[rasn(extension_addition, identifier = "videoBadMBsCap")]
+        #[rasn(extension_addition, identifier = "videoBadMBsCap", default)]
         pub video_bad_mbs_cap: bool,
     }
     impl H262VideoCapability {
@@ -3722,9 +3730,13 @@ pub mod multimedia_system_control {
         pub alternate_inter_vlcmode: bool,
         #[rasn(identifier = "modifiedQuantizationMode")]
         pub modified_quantization_mode: bool,
-        #[rasn(extension_addition, identifier = "enhancedReferencePicSelect")]
+        #[rasn(extension_addition, identifier = "enhancedReferencePicSelect", default)]
         pub enhanced_reference_pic_select: bool,
-        #[rasn(extension_addition, identifier = "h263Version3Options")]
+        #[rasn(
+            extension_addition,
+            identifier = "h263Version3Options",
+            default = "absent_h263_version3_options"
+        )]
         pub h263_version3_options: H263Version3Options,
     }
     impl H263ModeComboFlags {
@@ -3842,9 +3854,13 @@ pub mod multimedia_system_control {
         pub custom_picture_format: Option<SetOf<CustomPictureFormat>>,
         #[rasn(size("1..=16"), identifier = "modeCombos")]
         pub mode_combos: Option<SetOf<H263VideoModeCombos>>,
-        #[rasn(extension_addition, identifier = "videoBadMBsCap")]
+        #[rasn(extension_addition, identifier = "videoBadMBsCap", default)]
         pub video_bad_mbs_cap: bool,
-        #[rasn(extension_addition, identifier = "h263Version3Options")]
+        #[rasn(
+            extension_addition,
+            identifier = "h263Version3Options",
+            default = "absent_h263_version3_options"
+        )]
         pub h263_version3_options: H263Version3Options,
     }
     impl H263Options {
@@ -4000,7 +4016,7 @@ pub mod multimedia_system_control {
         pub slow_cif4_mpi: Option<u16>,
         #[rasn(extension_addition, value("1..=3600"), identifier = "slowCif16MPI")]
         pub slow_cif16_mpi: Option<u16>,
-        #[rasn(extension_addition, identifier = "errorCompensation")]
+        #[rasn(extension_addition, identifier = "errorCompensation", default)]
         pub error_compensation: bool,
         #[rasn(extension_addition, identifier = "enhancementLayerInfo")]
         pub enhancement_layer_info: Option<EnhancementLayerInfo>,
@@ -4084,7 +4100,7 @@ pub mod multimedia_system_control {
         pub advanced_prediction: bool,
         #[rasn(identifier = "pbFrames")]
         pub pb_frames: bool,
-        #[rasn(extension_addition, identifier = "errorCompensation")]
+        #[rasn(extension_addition, identifier = "errorCompensation", default)]
         pub error_compensation: bool,
         #[rasn(extension_addition, identifier = "enhancementLayerInfo")]
         pub enhancement_layer_info: Option<EnhancementLayerInfo>,
@@ -4254,7 +4270,7 @@ pub mod multimedia_system_control {
         pub picture_rate: Option<u8>,
         #[rasn(value("0..=4294967295"), identifier = "luminanceSampleRate")]
         pub luminance_sample_rate: Option<u32>,
-        #[rasn(extension_addition, identifier = "videoBadMBsCap")]
+        #[rasn(extension_addition, identifier = "videoBadMBsCap", default)]
         pub video_bad_mbs_cap: bool,
     }
     impl IS11172VideoCapability {
@@ -5367,7 +5383,11 @@ pub mod multimedia_system_control {
         pub generic_mode_parameters: Option<GenericCapability>,
         #[rasn(extension_addition, identifier = "multiplexedStreamModeParameters")]
         pub multiplexed_stream_mode_parameters: Option<MultiplexedStreamModeParameters>,
-        #[rasn(extension_addition, identifier = "logicalChannelNumber")]
+        #[rasn(
+            extension_addition,
+            identifier = "logicalChannelNumber",
+            value("1..=65535")
+        )]
         pub logical_channel_number: Option<LogicalChannelNumber>,
     }
     impl ModeElement {
@@ -6386,7 +6406,11 @@ pub mod multimedia_system_control {
         pub bit_rate_locked_to_network_clock: bool,
         pub aal: NewATMVCIndicationAal,
         pub multiplex: NewATMVCIndicationMultiplex,
-        #[rasn(extension_addition, identifier = "reverseParameters")]
+        #[rasn(
+            extension_addition,
+            identifier = "reverseParameters",
+            default = "absent_new_atmvc_indication_reverse_parameters"
+        )]
         pub reverse_parameters: NewATMVCIndicationReverseParameters,
     }
     impl NewATMVCIndication {
@@ -6520,9 +6544,13 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "multiplexParameters")]
         pub multiplex_parameters:
             OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters,
-        #[rasn(extension_addition, identifier = "forwardLogicalChannelDependency")]
+        #[rasn(
+            extension_addition,
+            identifier = "forwardLogicalChannelDependency",
+            value("1..=65535")
+        )]
         pub forward_logical_channel_dependency: Option<LogicalChannelNumber>,
-        #[rasn(extension_addition, identifier = "replacementFor")]
+        #[rasn(extension_addition, identifier = "replacementFor", value("1..=65535"))]
         pub replacement_for: Option<LogicalChannelNumber>,
     }
     impl OpenLogicalChannelForwardLogicalChannelParameters {
@@ -6562,9 +6590,13 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "multiplexParameters")]
         pub multiplex_parameters:
             Option<OpenLogicalChannelReverseLogicalChannelParametersMultiplexParameters>,
-        #[rasn(extension_addition, identifier = "reverseLogicalChannelDependency")]
+        #[rasn(
+            extension_addition,
+            identifier = "reverseLogicalChannelDependency",
+            value("1..=65535")
+        )]
         pub reverse_logical_channel_dependency: Option<LogicalChannelNumber>,
-        #[rasn(extension_addition, identifier = "replacementFor")]
+        #[rasn(extension_addition, identifier = "replacementFor", value("1..=65535"))]
         pub replacement_for: Option<LogicalChannelNumber>,
     }
     impl OpenLogicalChannelReverseLogicalChannelParameters {
@@ -6651,7 +6683,7 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "multiplexParameters")]
         pub multiplex_parameters:
             Option<OpenLogicalChannelAckReverseLogicalChannelParametersMultiplexParameters>,
-        #[rasn(extension_addition, identifier = "replacementFor")]
+        #[rasn(extension_addition, identifier = "replacementFor", value("1..=65535"))]
         pub replacement_for: Option<LogicalChannelNumber>,
     }
     impl OpenLogicalChannelAckReverseLogicalChannelParameters {
@@ -7387,7 +7419,11 @@ pub mod multimedia_system_control {
         pub video_mux: bool,
         #[rasn(identifier = "videoBackChannelSend")]
         pub video_back_channel_send: RefPictureSelectionVideoBackChannelSend,
-        #[rasn(extension_addition, identifier = "enhancedReferencePicSelect")]
+        #[rasn(
+            extension_addition,
+            identifier = "enhancedReferencePicSelect",
+            default = "absent_ref_picture_selection_enhanced_reference_pic_select"
+        )]
         pub enhanced_reference_pic_select: RefPictureSelectionEnhancedReferencePicSelect,
     }
     impl RefPictureSelection {
@@ -7465,7 +7501,7 @@ pub mod multimedia_system_control {
         pub forward_logical_channel_number: LogicalChannelNumber,
         #[rasn(extension_addition, identifier = "qosCapability")]
         pub qos_capability: Option<QOSCapability>,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, default = "absent_request_channel_close_reason")]
         pub reason: RequestChannelCloseReason,
     }
     impl RequestChannelClose {
@@ -7915,7 +7951,11 @@ pub mod multimedia_system_control {
         pub transcoding_mmr: bool,
         #[rasn(extension_addition, value("0..=255"))]
         pub version: u8,
-        #[rasn(extension_addition, identifier = "t38FaxRateManagement")]
+        #[rasn(
+            extension_addition,
+            identifier = "t38FaxRateManagement",
+            default = "absent_t38_fax_rate_management"
+        )]
         pub t38_fax_rate_management: T38FaxRateManagement,
         #[rasn(extension_addition, identifier = "t38FaxUdpOptions")]
         pub t38_fax_udp_options: Option<T38FaxUdpOptions>,
@@ -8249,7 +8289,7 @@ pub mod multimedia_system_control {
         pub terminal_number: TerminalNumber,
         #[rasn(value("0..=255"), identifier = "subPictureNumber")]
         pub sub_picture_number: u8,
-        #[rasn(extension_addition, identifier = "mcuNumber")]
+        #[rasn(extension_addition, identifier = "mcuNumber", value("0..=192"))]
         pub mcu_number: McuNumber,
     }
     impl TerminalYouAreSeeingInSubPictureNumber {
@@ -9184,5 +9224,44 @@ pub mod multimedia_system_control {
         is11172VideoMode(IS11172VideoMode),
         #[rasn(extension_addition)]
         genericVideoMode(GenericCapability),
+    }
+    /// CloseLogicalChannelReason assumed when an older peer leaves the mandatory extension addition out: H.245's own 'no reason given' alternative.
+    fn absent_close_logical_channel_reason() -> CloseLogicalChannelReason {
+        CloseLogicalChannelReason::unknown(())
+    }
+    /// H263Version3Options assumed when an older peer leaves the mandatory extension addition out: an older H.245 peer supports none of the H.263 version 3 options.
+    fn absent_h263_version3_options() -> H263Version3Options {
+        H263Version3Options {
+            data_partitioned_slices: false,
+            fixed_point_idct0: false,
+            interlaced_fields: false,
+            current_picture_header_repetition: false,
+            previous_picture_header_repetition: false,
+            next_picture_header_repetition: false,
+            picture_number: false,
+            spare_reference_pictures: false,
+        }
+    }
+    /// NewATMVCIndicationReverseParameters assumed when an older peer leaves the mandatory extension addition out: chosen: H.245 names no value (ATM only, unused by H.323); the smallest bit rate, no clock locking, the first multiplex alternative.
+    fn absent_new_atmvc_indication_reverse_parameters() -> NewATMVCIndicationReverseParameters {
+        NewATMVCIndicationReverseParameters::new(
+            1,
+            false,
+            false,
+            NewATMVCIndicationReverseParametersMultiplex::noMultiplex(()),
+        )
+    }
+    /// RefPictureSelectionEnhancedReferencePicSelect assumed when an older peer leaves the mandatory extension addition out: no sub-picture removal parameters.
+    fn absent_ref_picture_selection_enhanced_reference_pic_select(
+    ) -> RefPictureSelectionEnhancedReferencePicSelect {
+        RefPictureSelectionEnhancedReferencePicSelect::new(None)
+    }
+    /// RequestChannelCloseReason assumed when an older peer leaves the mandatory extension addition out: H.245's own 'no reason given' alternative.
+    fn absent_request_channel_close_reason() -> RequestChannelCloseReason {
+        RequestChannelCloseReason::unknown(())
+    }
+    /// T38FaxRateManagement assumed when an older peer leaves the mandatory extension addition out: chosen: H.245 names no value; T.38 requires transferred TCF over UDP, the transport H.323 fax uses in practice.
+    fn absent_t38_fax_rate_management() -> T38FaxRateManagement {
+        T38FaxRateManagement::transferredTCF(())
     }
 }

@@ -31,22 +31,38 @@
 //! [`crate::h225::ras::Ras`] catch it at the message-body level (see there) and
 //! keep its octets, so it re-encodes unchanged.
 //!
-//! # Known rasn 0.30 defects (found by the asn1tools oracle tests)
+//! # rasn 0.30 defects, corrected in the generated code
+//!
+//! Two defects of rasn with rasn-compiler's output made real peers' messages
+//! undecodable; `xtask` rewrites the generated types to avoid both
+//! (`xtask/src/postprocess.rs`, recorded in `asn1/UPSTREAM.md`):
 //!
 //! - An extension addition that is mandatory in the v7 module but absent from an
 //!   older peer's message (H.225.0 v2/v3 `multipleCalls`, Cisco H.245
-//!   `CloseLogicalChannel.reason`) is a decode error ("required, but not
-//!   present"), because the generated field is a plain value without a default.
-//! - A field of type `Option<N>`, where `N` is a constrained newtype, loses `N`'s
+//!   `CloseLogicalChannel.reason`) was a decode error ("required, but not
+//!   present"). Such fields now carry a default (`false`, `unknown`, the all-zero
+//!   call identifier; see the post-processor's table), so they decode as what a
+//!   receiver assumes; encoding always sends them (we are a v4+ sender). Three
+//!   constrained H.245 additions (`ServicePriorityValue.value`,
+//!   `T38FaxProfile.version`, `mcuNumber`) stay required: rasn-derive cannot
+//!   generate a default together with a constraint.
+//! - A field of type `Option<N>`, where `N` is a constrained newtype, lost `N`'s
 //!   constraints when it is an extension addition or has constraints of its own
-//!   (`Option<T>` does not forward `AsnType::CONSTRAINTS`): RRQ/RCF
-//!   `timeToLive`, `gatekeeperIdentifier` of URQ/ARQ/DRQ/LRQ, LRQ/LCF
-//!   `bandWidth`, `endpointIdentifier` of RRQ/Setup, ANSI-41 TBCD-STRINGs, six
-//!   H.245 `LogicalChannelNumber`s. rasn encodes and decodes them as
-//!   unconstrained, which no other implementation reads the same way.
+//!   (`Option<T>` does not forward `AsnType::CONSTRAINTS`): RRQ/RCF `timeToLive`,
+//!   `gatekeeperIdentifier`, `bandWidth`, `endpointIdentifier`, ANSI-41
+//!   TBCD-STRINGs, six H.245 `LogicalChannelNumber`s. The newtype's constraints
+//!   are now copied onto those fields.
 //!
-//! Both are fixable in the generated code (see the ignored oracle tests, which
-//! pass once fixed); until then those messages do not interoperate.
+//! `tests/per_captured_older_peers.rs` and the `asn1_oracle_*` tests pin both
+//! against asn1tools with the captured messages.
+//!
+//! # Error positions
+//!
+//! A [`PerError::Decode`] names the type and, through rasn's message, the field
+//! path (`AlertingUUIE.multiple_calls: ...`), but not the byte offset: rasn 0.30's
+//! `DecodeError` holds only an error kind and the codec, and extension additions
+//! are decoded from a separate reader over their open type, so no position is
+//! available to report without changing rasn.
 
 use rasn::AsnType;
 
