@@ -137,7 +137,7 @@ async fn run(
             Some(d) = inbound.recv() => room.on_datagram(d),
             _ = tick.tick() => {
                 room.tick(Instant::now());
-                if room.ticks % VIEW_EVERY == 0 {
+                if room.ticks.is_multiple_of(VIEW_EVERY) {
                     view.send_replace(room.view());
                 }
             }
