@@ -14,6 +14,10 @@
 //! max_participants = 10
 //! locked = false
 //! pin = "4321"
+//! [video]                        # the continuous-presence picture each room sends
+//! resolution = "cif"             # cif (352x288) or 720p (1280x720)
+//! fps = 15
+//! bitrate = 384000               # bit/s
 //! ```
 
 use std::path::PathBuf;
@@ -41,6 +45,63 @@ pub struct RoomSpec {
     pub pin: Option<String>,
 }
 
+/// Picture size of the rooms' continuous-presence video.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Resolution {
+    /// 352×288, what every H.323 video endpoint decodes.
+    #[default]
+    #[serde(rename = "cif")]
+    Cif,
+    /// 1280×720.
+    #[serde(rename = "720p")]
+    Hd720,
+}
+
+impl Resolution {
+    /// Width and height in pixels.
+    pub fn size(self) -> (usize, usize) {
+        match self {
+            Self::Cif => media::video::CIF,
+            Self::Hd720 => (1280, 720),
+        }
+    }
+}
+
+/// The room encoder's settings (`[video]`): one H.264 stream per room, sent to everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VideoConfig {
+    /// Picture size.
+    pub resolution: Resolution,
+    /// Pictures per second (1 to 30).
+    pub fps: f32,
+    /// Target bitrate in bit/s.
+    pub bitrate: u32,
+}
+
+impl Default for VideoConfig {
+    /// CIF at 15 fps and 384 kbit/s: continuous presence changes slowly, and half the frame rate
+    /// halves the encoder's CPU per room.
+    fn default() -> Self {
+        Self {
+            resolution: Resolution::Cif,
+            fps: 15.0,
+            bitrate: 384_000,
+        }
+    }
+}
+
+impl VideoConfig {
+    /// The frame rate kept within what the room tick can produce.
+    pub fn clamped_fps(&self) -> f32 {
+        if self.fps.is_finite() {
+            self.fps.clamp(1.0, 30.0)
+        } else {
+            15.0
+        }
+    }
+}
+
 /// Resolved MCU settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +122,9 @@ pub struct Config {
     pub default_max_participants: u32,
     /// Rooms to create at start if the database does not have them.
     pub rooms: Vec<RoomSpec>,
+    /// The rooms' continuous-presence video.
+    #[serde(default)]
+    pub video: VideoConfig,
 }
 
 impl Default for Config {
@@ -74,6 +138,7 @@ impl Default for Config {
             auto_create_rooms: false,
             default_max_participants: 16,
             rooms: Vec::new(),
+            video: VideoConfig::default(),
         }
     }
 }
@@ -150,5 +215,26 @@ mod tests {
         assert_eq!(c.rooms[0].max_participants, Some(3));
         assert!(c.rooms[1].locked);
         assert_eq!(c.http, "127.0.0.1:8082");
+        assert_eq!(c.video, VideoConfig::default());
+    }
+
+    #[test]
+    fn video_settings_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mcu.toml");
+        std::fs::write(
+            &file,
+            "[video]\nresolution = \"720p\"\nfps = 25\nbitrate = 1000000\n",
+        )
+        .unwrap();
+        let args = Args {
+            config: Some(file.clone()),
+            ..Args::default()
+        };
+        let c = Config::load(&args).unwrap();
+        assert_eq!(c.video.resolution.size(), (1280, 720));
+        assert_eq!((c.video.fps, c.video.bitrate), (25.0, 1_000_000));
+        std::fs::write(&file, "[video]\nresolution = \"4k\"\n").unwrap();
+        assert!(Config::load(&args).is_err());
     }
 }

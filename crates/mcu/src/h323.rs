@@ -5,6 +5,8 @@
 //! addresses in the fast connect answer, the OpenLogicalChannelAcks and `h245Address` are real.
 //! The Setup is routed by [`RoomRegistry::join`]: refused calls get ReleaseComplete with the
 //! registry's Q.850 cause and H.225.0 reason; admitted ones CallProceeding then Connect.
+//! An admitted call hands its media sockets to the room's media engine ([`crate::media`]) and
+//! passes every event through [`crate::media::ParticipantMedia::note`] on its way.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -153,7 +155,6 @@ async fn serve_call(
         timers: CallTimers::default(),
     };
     let mut task = h323_tokio::serve(stream, config, Some(h245), seed);
-    let _media = media;
     // Wait for the Setup.
     let incoming: IncomingCall = loop {
         match tokio::time::timeout(Duration::from_secs(30), task.events.recv()).await {
@@ -187,6 +188,8 @@ async fn serve_call(
             return;
         }
     };
+    // The room's media engine takes the sockets; dropping `media` stops this caller's media.
+    let media = rooms.join_media(&seat, media, task.commands.clone());
     let _ = task.commands.send(Command::Proceed);
     let _ = task.commands.send(Command::Accept);
     let mut codecs: Vec<&'static str> = Vec::new();
@@ -199,7 +202,7 @@ async fn serve_call(
                 }
                 None => {}
             },
-            e = task.events.recv() => match e {
+            e = task.events.recv() => match media.note(e) {
                 Some(Event::Connected) => {
                     connected = true;
                     seat.connected(codecs.iter().map(|s| s.to_string()).collect());

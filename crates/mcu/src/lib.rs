@@ -28,6 +28,7 @@ pub mod admission;
 pub mod api;
 pub mod config;
 pub mod h323;
+pub mod media;
 pub mod registry;
 pub mod room;
 pub mod server;

@@ -21,7 +21,9 @@ use time::OffsetDateTime;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::admission::{admit, Admission, AdmissionRequest, Alias, Occupancy, Policy};
-use crate::room::{self, InvalidRoom, Room};
+use crate::config::VideoConfig;
+use crate::media::{MediaEngine, ParticipantFigures, ParticipantMedia, RoomMediaView};
+use crate::room::{self, InvalidRoom, LayoutChoice, Room};
 use crate::store;
 
 /// How long a kick, a room deletion or shutdown waits for a call task to release its call
@@ -81,6 +83,9 @@ pub struct Participant {
     /// When answered.
     #[serde(with = "time::serde::rfc3339::option")]
     pub connected_at: Option<OffsetDateTime>,
+    /// Media figures (in room views, while its media runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<ParticipantFigures>,
 }
 
 /// Who is calling, from the Setup.
@@ -140,6 +145,8 @@ pub struct RoomView {
     pub participant_count: usize,
     /// Who is in, by id.
     pub participants: Vec<Participant>,
+    /// The room's media: layout in use, encoder settings and counters.
+    pub media: RoomMediaView,
 }
 
 /// Why a caller was refused: put these in ReleaseComplete.
@@ -195,6 +202,9 @@ pub struct NewRoom {
     /// PIN.
     #[serde(default)]
     pub pin: Option<String>,
+    /// Continuous-presence layout (default `auto`).
+    #[serde(default)]
+    pub layout: Option<LayoutChoice>,
 }
 
 /// Changes to a room; absent fields stay. `pin: null` removes the PIN.
@@ -213,6 +223,9 @@ pub struct RoomPatch {
     /// `Some(None)` removes the PIN.
     #[serde(default, deserialize_with = "present")]
     pub pin: Option<Option<String>>,
+    /// New layout (applies at once to the room's video).
+    #[serde(default)]
+    pub layout: Option<LayoutChoice>,
 }
 
 fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -247,6 +260,7 @@ struct Inner {
     default_max: u32,
     state: Mutex<State>,
     changes: broadcast::Sender<RoomChange>,
+    media: MediaEngine,
 }
 
 /// Rooms and live participants. Clones share state.
@@ -285,6 +299,7 @@ impl RoomRegistry {
                 default_max: default_max_participants,
                 state: Mutex::new(state),
                 changes: broadcast::channel(1024).0,
+                media: MediaEngine::default(),
             }),
         })
     }
@@ -306,12 +321,51 @@ impl RoomRegistry {
 
     /// All rooms with their participants.
     pub fn rooms(&self) -> Vec<RoomView> {
-        self.state().rooms.values().map(view).collect()
+        let views: Vec<RoomView> = self.state().rooms.values().map(view).collect();
+        views.into_iter().map(|v| self.with_media(v)).collect()
     }
 
     /// One room with its participants.
     pub fn room(&self, number: &str) -> Option<RoomView> {
-        self.state().rooms.get(number).map(view)
+        let v = self.state().rooms.get(number).map(view)?;
+        Some(self.with_media(v))
+    }
+
+    /// The rooms' media engine.
+    pub fn media(&self) -> &MediaEngine {
+        &self.inner.media
+    }
+
+    /// Starts the media of `seat`'s participant in its room, on `sockets`; `commands` is its
+    /// call's command sender (for videoFastUpdatePicture).
+    pub fn join_media(
+        &self,
+        seat: &Seat,
+        sockets: h323_tokio::MediaSockets,
+        commands: mpsc::UnboundedSender<h323_tokio::Command>,
+    ) -> ParticipantMedia {
+        let layout = self
+            .state()
+            .rooms
+            .get(&seat.room)
+            .map(|e| e.room.layout)
+            .unwrap_or_default();
+        self.inner
+            .media
+            .join(&seat.room, layout, seat.id, sockets, commands)
+    }
+
+    // Taken after the registry lock is released: the two locks are never nested.
+    fn with_media(&self, mut v: RoomView) -> RoomView {
+        if let Some(m) = self.inner.media.view(&v.room.number) {
+            for p in &mut v.participants {
+                p.media = m.participants.get(&p.id).cloned();
+            }
+            v.media = m;
+        } else {
+            v.media = RoomMediaView::idle(self.inner.media.video(), v.room.layout);
+        }
+        v
     }
 
     /// Admits a caller (the decision is [`admit`], taken under the registry lock so that the
@@ -344,6 +398,7 @@ impl RoomRegistry {
                 max_participants: self.inner.default_max,
                 locked: false,
                 pin: None,
+                layout: LayoutChoice::Auto,
                 created_at: clock::now(),
             });
             if let Some(r) = &created {
@@ -371,6 +426,7 @@ impl RoomRegistry {
                 state: "connecting",
                 joined_at: clock::now(),
                 connected_at: None,
+                media: None,
             };
             let (tx, rx) = mpsc::channel(4);
             let Some(entry) = st.rooms.get_mut(&room) else {
@@ -543,6 +599,7 @@ impl RoomRegistry {
             max_participants: max,
             locked: new.locked.unwrap_or(false),
             pin: new.pin,
+            layout: new.layout.unwrap_or_default(),
             created_at: clock::now(),
         };
         let r = room.clone();
@@ -563,7 +620,7 @@ impl RoomRegistry {
         self.publish(RoomChange::Room {
             room: room.number.clone(),
         });
-        Ok(view)
+        Ok(self.with_media(view))
     }
 
     /// Creates the room if it is not stored yet (configuration seeding); true if created.
@@ -604,10 +661,14 @@ impl RoomRegistry {
         if let Some(p) = patch.pin {
             room.pin = p;
         }
+        if let Some(l) = patch.layout {
+            room.layout = l;
+        }
         let r = room.clone();
         if !self.inner.db.call(move |c| store::update(c, &r)).await? {
             return Err(RoomError::NotFound(number.to_owned()));
         }
+        let layout = room.layout;
         let view = {
             let mut st = self.state();
             let entry = st
@@ -617,6 +678,8 @@ impl RoomRegistry {
             entry.room = room;
             view(entry)
         };
+        self.inner.media.set_layout(number, layout);
+        let view = self.with_media(view);
         self.publish(RoomChange::Room {
             room: number.to_owned(),
         });
@@ -666,6 +729,7 @@ fn occupancy(e: &Entry) -> Occupancy {
 
 fn view(e: &Entry) -> RoomView {
     RoomView {
+        media: RoomMediaView::idle(VideoConfig::default(), e.room.layout),
         room: e.room.clone(),
         has_pin: e.room.pin.is_some(),
         participant_count: e.participants.len(),

@@ -28,9 +28,72 @@ pub struct Room {
     /// PIN, never served by the API.
     #[serde(skip_serializing)]
     pub pin: Option<String>,
+    /// Continuous-presence layout (`auto`: by participant count).
+    #[serde(default)]
+    pub layout: LayoutChoice,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// The continuous-presence layout an operator sets for a room: `auto` picks 1, 1+1, 2×2 or 3×3
+/// by participant count; the others force that layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayoutChoice {
+    /// By participant count.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// One picture.
+    #[serde(rename = "1")]
+    Single,
+    /// Two side by side.
+    #[serde(rename = "1+1")]
+    OnePlusOne,
+    /// Four tiles.
+    #[serde(rename = "2x2")]
+    Grid2x2,
+    /// Nine tiles.
+    #[serde(rename = "3x3")]
+    Grid3x3,
+}
+
+impl LayoutChoice {
+    /// The name in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Single => "1",
+            Self::OnePlusOne => "1+1",
+            Self::Grid2x2 => "2x2",
+            Self::Grid3x3 => "3x3",
+        }
+    }
+
+    /// Reads [`LayoutChoice::as_str`] back.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Auto,
+            Self::Single,
+            Self::OnePlusOne,
+            Self::Grid2x2,
+            Self::Grid3x3,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+
+    /// The forced compositor layout, `None` for `auto`.
+    pub fn forced(self) -> Option<media::video::Layout> {
+        use media::video::Layout;
+        match self {
+            Self::Auto => None,
+            Self::Single => Some(Layout::Single),
+            Self::OnePlusOne => Some(Layout::OnePlusOne),
+            Self::Grid2x2 => Some(Layout::Grid2x2),
+            Self::Grid3x3 => Some(Layout::Grid3x3),
+        }
+    }
 }
 
 /// A value the room API refuses.

@@ -40,6 +40,7 @@ impl Server {
             auto_create_rooms: config.auto_create_rooms,
         };
         let rooms = RoomRegistry::load(db.clone(), policy, config.default_max_participants).await?;
+        rooms.media().set_video(config.video);
         for spec in &config.rooms {
             let created = rooms
                 .seed_room(NewRoom {
@@ -48,6 +49,7 @@ impl Server {
                     max_participants: spec.max_participants,
                     locked: Some(spec.locked),
                     pin: spec.pin.clone(),
+                    layout: None,
                 })
                 .await
                 .with_context(|| format!("configured room {:?}", spec.number))?;

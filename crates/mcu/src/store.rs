@@ -6,13 +6,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use service::clock;
 use service::db::Migration;
 
-use crate::room::Room;
+use crate::room::{LayoutChoice, Room};
 
 /// Schema of `mcu.sqlite`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "rooms",
-    sql: "CREATE TABLE rooms (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "rooms",
+        sql: "CREATE TABLE rooms (
               number           TEXT PRIMARY KEY,
               name             TEXT NOT NULL,
               max_participants INTEGER NOT NULL,
@@ -20,7 +21,13 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
               pin              TEXT,
               created_at       TEXT NOT NULL
           );",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "room layout",
+        sql: "ALTER TABLE rooms ADD COLUMN layout TEXT NOT NULL DEFAULT 'auto';",
+    },
+];
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Room> {
     Ok(Room {
@@ -29,6 +36,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Room> {
         max_participants: row.get("max_participants")?,
         locked: row.get("locked")?,
         pin: row.get("pin")?,
+        // A value this program does not know (written by a newer one) falls back to auto.
+        layout: LayoutChoice::parse(&row.get::<_, String>("layout")?).unwrap_or_default(),
         created_at: clock::from_sql(&row.get::<_, String>("created_at")?)?,
     })
 }
@@ -49,15 +58,16 @@ pub fn get(c: &Connection, number: &str) -> rusqlite::Result<Option<Room>> {
 /// Inserts `room`; false if its number is taken.
 pub fn insert(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
     let n = c.execute(
-        "INSERT OR IGNORE INTO rooms (number, name, max_participants, locked, pin, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR IGNORE INTO rooms (number, name, max_participants, locked, pin, created_at, layout)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             room.number,
             room.name,
             room.max_participants,
             room.locked,
             room.pin,
-            clock::to_text(room.created_at)
+            clock::to_text(room.created_at),
+            room.layout.as_str()
         ],
     )?;
     Ok(n == 1)
@@ -66,8 +76,16 @@ pub fn insert(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
 /// Writes `room`'s changeable fields; false if it does not exist.
 pub fn update(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
     let n = c.execute(
-        "UPDATE rooms SET name = ?2, max_participants = ?3, locked = ?4, pin = ?5 WHERE number = ?1",
-        params![room.number, room.name, room.max_participants, room.locked, room.pin],
+        "UPDATE rooms SET name = ?2, max_participants = ?3, locked = ?4, pin = ?5, layout = ?6
+         WHERE number = ?1",
+        params![
+            room.number,
+            room.name,
+            room.max_participants,
+            room.locked,
+            room.pin,
+            room.layout.as_str()
+        ],
     )?;
     Ok(n == 1)
 }

@@ -48,3 +48,59 @@ async fn rooms_survive_restart_and_config_only_seeds() {
     assert_eq!(mcu.get("/v1/rooms").await.as_array().unwrap().len(), 2);
     mcu.stop().await;
 }
+
+#[tokio::test]
+async fn the_layout_is_set_patched_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path());
+    let mcu = common::start(config.clone()).await;
+    let r = mcu
+        .http
+        .post(mcu.url("/v1/rooms"))
+        .json(&json!({"number": "77", "layout": "3x3"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let room = mcu.get("/v1/rooms/77").await;
+    assert_eq!(room["layout"], "3x3");
+    assert_eq!(
+        room["media"]["layout"], "3x3",
+        "the forced layout is the one in use"
+    );
+    assert_eq!(room["media"]["encoder"]["width"], 352);
+    let r = mcu
+        .http
+        .post(mcu.url("/v1/rooms"))
+        .json(&json!({"number": "78", "layout": "4x4"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "unknown layout refused");
+    let r = mcu
+        .http
+        .patch(mcu.url("/v1/rooms/77"))
+        .json(&json!({"layout": "1+1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    mcu.stop().await;
+
+    let mcu = common::start(config).await;
+    let room = mcu.get("/v1/rooms/77").await;
+    assert_eq!(room["layout"], "1+1");
+    mcu.http
+        .patch(mcu.url("/v1/rooms/77"))
+        .json(&json!({"layout": "auto"}))
+        .send()
+        .await
+        .unwrap();
+    let room = mcu.get("/v1/rooms/77").await;
+    assert_eq!(room["layout"], "auto");
+    assert_eq!(
+        room["media"]["layout"], "1",
+        "auto with nobody in: one picture"
+    );
+    mcu.stop().await;
+}

@@ -100,3 +100,4 @@ pub async fn call(rooms: &RoomRegistry, room: &str, port: u16) -> Result<FakeCal
     });
     Ok(FakeCall { id, released: rx })
 }
+pub mod party;
