@@ -2,9 +2,11 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod decode;
 mod demo;
 mod servers;
+mod stack;
 
 /// cascade: cascade VN conferences into the conferences of H.323 MCUs, and the tools around it.
 #[derive(Debug, Parser)]
@@ -27,6 +29,9 @@ enum Command {
     /// Start all three servers on loopback, cascade two VN conferences into two MCU rooms, and
     /// show what happened.
     Demo(demo::Args),
+    /// Measure cascade setup latency and gateway setups+releases per second on loopback
+    /// (bounded load; in-process servers unless told otherwise).
+    Bench(bench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +41,6 @@ fn main() -> anyhow::Result<()> {
         Command::Gateway(args) => servers::gateway(&args),
         Command::Vnet(args) => servers::vnet(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
