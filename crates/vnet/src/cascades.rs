@@ -221,7 +221,13 @@ impl Vnet {
         req: &CascadeRequest,
     ) -> Result<Cascade, VnetError> {
         let (dial, conference, mcu) = self.target(req)?;
-        let conf = self.conference(conference_id).await?;
+        // Only the name is needed: loading the conference would read every cascade it ever had.
+        let name = self
+            .inner
+            .db
+            .call(move |c| store::conference_name(c, conference_id))
+            .await?
+            .ok_or_else(|| VnetError::NotFound(format!("no VN conference {conference_id}")))?;
         let now = clock::now();
         let draft = Cascade {
             id: 0,
@@ -244,7 +250,7 @@ impl Vnet {
             .call(move |c| store::insert_cascade(c, &draft))
             .await?;
         tracing::info!(conference = conference_id, cascade = k.id, %dial, "cascading");
-        match self.inner.gateway.place(&dial, &conf.name).await {
+        match self.inner.gateway.place(&dial, &name).await {
             Ok(call) => {
                 k.state = CascadeState::Cascaded;
                 k.gateway_call_id = Some(call.id.clone());
