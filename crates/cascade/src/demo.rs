@@ -6,13 +6,13 @@
 //! Everything goes through the servers' public HTTP APIs, as an operator would.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
-use service::shutdown::Shutdown;
 use tracing_subscriber::EnvFilter;
+
+use crate::stack::LocalStack;
 
 /// Flags of `cascade demo`.
 #[derive(Debug, clap::Args)]
@@ -62,41 +62,12 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
             tmp.path().to_path_buf()
         }
     };
-    let shutdown = Shutdown::new();
     let mut step = Step(0);
 
     step.say("Starting the three servers on loopback");
-    let mcu = mcu::Server::bind(mcu::Config {
-        http: "127.0.0.1:0".into(),
-        h323: "127.0.0.1:0".into(),
-        data: data.join("mcu"),
-        ..mcu::Config::default()
-    })
-    .await?;
-    let (mcu_http, mcu_h323) = (mcu.http_addr(), mcu.h323_addr());
-    let gw = gateway::Server::bind(
-        gateway::Config {
-            http: "127.0.0.1:0".into(),
-            data: data.join("gateway"),
-            ..gateway::Config::default()
-        },
-        Arc::new(gateway::h323::H323Dialer::default()),
-    )
-    .await?;
-    let gw_http = gw.http_addr();
-    let vn = vnet::Server::bind(vnet::Config {
-        http: "127.0.0.1:0".into(),
-        data: data.join("vnet"),
-        gateway: format!("http://{gw_http}"),
-        ..vnet::Config::default()
-    })
-    .await?;
-    let vn_http = vn.http_addr();
-    let servers = [
-        tokio::spawn(mcu.serve(mcu::h323::H323Signalling::default(), shutdown.clone())),
-        tokio::spawn(gw.serve(shutdown.clone())),
-        tokio::spawn(vn.serve(shutdown.clone())),
-    ];
+    let stack = LocalStack::start(&data).await?;
+    let (mcu_http, mcu_h323) = (stack.mcu_http, stack.mcu_h323);
+    let (gw_http, vn_http) = (stack.gateway_http, stack.vnet_http);
     println!("   cascade mcu      H.323 {mcu_h323}   admin http://{mcu_http}/v1/rooms");
     println!("   cascade gateway  http://{gw_http}/v1/calls");
     println!("   cascade vnet     http://{vn_http}/   (operator page)");
@@ -264,10 +235,7 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
         println!("\nServers keep running; Ctrl-C stops them.");
         let _ = tokio::signal::ctrl_c().await;
     }
-    shutdown.trigger();
-    for s in servers {
-        let _ = tokio::time::timeout(Duration::from_secs(10), s).await;
-    }
+    stack.stop().await;
     if !ok {
         bail!("the demo did not go as expected");
     }

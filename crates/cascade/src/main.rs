@@ -2,12 +2,14 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod decode;
 mod demo;
 mod endpoint;
 mod peer;
 mod servers;
 mod terminal;
+mod stack;
 
 /// cascade: cascade VN conferences into the conferences of H.323 MCUs, and the tools around it.
 #[derive(Debug, Parser)]
@@ -36,6 +38,9 @@ enum Command {
     /// Join a VN conference as a terminal: send a tone and a test pattern, record and measure
     /// what comes back.
     Terminal(terminal::Args),
+    /// Measure cascade setup latency and gateway setups+releases per second on loopback
+    /// (bounded load; in-process servers unless told otherwise).
+    Bench(bench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,5 +52,6 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&args),
         Command::Endpoint(args) => endpoint::run(&args),
         Command::Terminal(args) => terminal::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

@@ -231,7 +231,13 @@ impl Vnet {
         req: &CascadeRequest,
     ) -> Result<Cascade, VnetError> {
         let (dial, conference, mcu) = self.target(req)?;
-        let conf = self.conference(conference_id).await?;
+        // Only the name is needed: loading the conference would read every cascade it ever had.
+        let name = self
+            .inner
+            .db
+            .call(move |c| store::conference_name(c, conference_id))
+            .await?
+            .ok_or_else(|| VnetError::NotFound(format!("no VN conference {conference_id}")))?;
         let now = clock::now();
         let draft = Cascade {
             id: 0,
@@ -267,7 +273,7 @@ impl Vnet {
         match self
             .inner
             .gateway
-            .place(&dial, &conf.name, offer.as_ref())
+            .place(&dial, &name, offer.as_ref())
             .await
         {
             Ok(call) => {

@@ -193,6 +193,14 @@ pub fn conference(c: &Connection, id: i64) -> rusqlite::Result<Option<Conference
         .transpose()
 }
 
+/// A conference's name alone (without loading its cascades, which grow with its history).
+pub fn conference_name(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    c.query_row("SELECT name FROM conferences WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
 /// All conferences with their cascades.
 pub fn conferences(c: &Connection) -> rusqlite::Result<Vec<Conference>> {
     let mut stmt = c.prepare("SELECT id, name, created_at FROM conferences ORDER BY id")?;

@@ -1,0 +1,92 @@
+//! `cascade bench` as a user runs it: the real binary, small bounded numbers, its JSON report.
+//! Only completeness and correctness of the report are checked, never timings.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bench(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .arg("bench")
+        .args(args)
+        .env_remove("CASCADE_LOG")
+        .output()
+        .expect("run cascade bench")
+}
+
+fn assert_percentiles(v: &Value, what: &str) {
+    let p = |k: &str| {
+        v[k].as_f64()
+            .unwrap_or_else(|| panic!("{what}.{k} missing in {v}"))
+    };
+    let (p50, p90, p99, max) = (p("p50"), p("p90"), p("p99"), p("max"));
+    assert!(p50 > 0.0, "{what}: {v}");
+    assert!(p50 <= p90 && p90 <= p99 && p99 <= max, "{what}: {v}");
+}
+
+#[test]
+fn a_small_run_reports_every_figure_with_no_errors() {
+    let out = bench(&[
+        "--calls",
+        "20",
+        "--concurrency",
+        "2",
+        "--duration",
+        "120",
+        "--room-base",
+        "4400",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "cascade bench failed: {stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+
+    assert_eq!(r["settings"]["calls"], 20);
+    assert_eq!(r["settings"]["concurrency"], 2);
+    assert_eq!(r["settings"]["targets"], "in-process servers on loopback");
+
+    let c = &r["cascade_setup"];
+    assert_eq!(c["requested"], 20, "{c}");
+    assert_eq!(c["completed"], 20, "{c}");
+    assert_eq!(c["errors"], 0, "{c}");
+    assert_eq!(c["stopped_by"], "count", "{c}");
+    assert_percentiles(&c["latency_ms"], "cascade_setup.latency_ms");
+
+    let g = &r["gateway_calls"];
+    assert_eq!(g["requested"], 20, "{g}");
+    assert_eq!(g["completed"], 20, "{g}");
+    assert_eq!(g["errors"], 0, "{g}");
+    assert_eq!(g["workers"], 2, "{g}");
+    assert!(g["pairs_per_second"].as_f64().unwrap() > 0.0, "{g}");
+    assert_percentiles(&g["setup_ms"], "gateway_calls.setup_ms");
+    assert_percentiles(&g["pair_ms"], "gateway_calls.pair_ms");
+
+    for floor in ["cascade_floor_healthz", "gateway_floor_healthz"] {
+        assert_eq!(r[floor]["completed"], 20, "{}", r[floor]);
+        assert_eq!(r[floor]["errors"], 0, "{}", r[floor]);
+        assert_percentiles(&r[floor]["latency_ms"], floor);
+    }
+}
+
+#[test]
+fn targets_outside_loopback_are_refused_before_any_request() {
+    let out = bench(&[
+        "--calls",
+        "1",
+        "--vnet",
+        "http://192.0.2.1:8080",
+        "--gateway",
+        "http://127.0.0.1:1",
+        "--mcu",
+        "http://127.0.0.1:1",
+        "--mcu-h323",
+        "127.0.0.1:1",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not a loopback address"),
+        "unexpected error: {stderr}"
+    );
+}
