@@ -10,8 +10,11 @@ use h323::per;
 use h323::q931::Message;
 use h323::tpkt::{Deframer, TpktError};
 
+/// A target's check.
+pub type Check = fn(&[u8]);
+
 /// Every target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("tpkt_stream", tpkt_stream),
     ("q931", q931),
     ("h225_user_info", h225_user_info),
