@@ -8,8 +8,8 @@ mod demo;
 mod endpoint;
 mod peer;
 mod servers;
-mod terminal;
 mod stack;
+mod terminal;
 
 /// cascade: cascade VN conferences into the conferences of H.323 MCUs, and the tools around it.
 #[derive(Debug, Parser)]

@@ -83,7 +83,11 @@ async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) 
 fn window(samples: &[i16], from_end_s: f64) -> &[i16] {
     let end = samples.len().saturating_sub((from_end_s * 8000.0) as usize);
     let start = end.saturating_sub(3 * 8000);
-    assert!(end - start >= 8000, "only {} samples recorded", samples.len());
+    assert!(
+        end - start >= 8000,
+        "only {} samples recorded",
+        samples.len()
+    );
     &samples[start..end]
 }
 
@@ -94,7 +98,10 @@ fn assert_hears(samples: &[i16], who: &str, present: &[f64], absent: &[f64]) {
     }
     for &hz in absent {
         let share = tone_share(samples, hz);
-        assert!(share < 0.02, "{who} should not hear {hz} Hz: share {share:.3}");
+        assert!(
+            share < 0.02,
+            "{who} should not hear {hz} Hz: share {share:.3}"
+        );
     }
 }
 
@@ -263,7 +270,12 @@ async fn vn_terminal_sees_and_hears_the_mcu_room_and_the_room_hears_the_vn_confe
     // The terminal: both endpoints' tones from the room, through the gateway and vnet.
     let recording = dir.path().join("terminal.mkv");
     let heard = decoded_audio(&recording);
-    assert_hears(window(&heard, 1.0), "the VN terminal", &[440.0, 660.0], &[880.0]);
+    assert_hears(
+        window(&heard, 1.0),
+        "the VN terminal",
+        &[440.0, 660.0],
+        &[880.0],
+    );
     // ... and the room's composite, showing both endpoints' colours.
     let probed = probe(&recording);
     let video = stream(&probed, "video").expect("the terminal recorded video");
@@ -272,15 +284,31 @@ async fn vn_terminal_sees_and_hears_the_mcu_room_and_the_room_hears_the_vn_confe
         video["height"].as_u64().unwrap() as usize,
     );
     let picture = last_picture(&recording, w, h);
-    assert!(shows(&picture, w, h, [255, 0, 0]), "no red region in the composite");
-    assert!(shows(&picture, w, h, [0, 0, 255]), "no blue region in the composite");
+    assert!(
+        shows(&picture, w, h, [255, 0, 0]),
+        "no red region in the composite"
+    );
+    assert!(
+        shows(&picture, w, h, [0, 0, 255]),
+        "no blue region in the composite"
+    );
     let snapshot = last_picture(&dir.path().join("terminal.png"), w, h);
     assert!(shows(&snapshot, w, h, [255, 0, 0]) && shows(&snapshot, w, h, [0, 0, 255]));
 
     // The endpoints: the VN conference (880 Hz) and the other endpoint, never themselves. The
     // window ends 5 s before the endpoints stop, while the terminal was still sending.
     let a_heard = decoded_audio(&dir.path().join("endpoint-a.mkv"));
-    assert_hears(window(&a_heard, 5.0), "endpoint A", &[660.0, 880.0], &[440.0]);
+    assert_hears(
+        window(&a_heard, 5.0),
+        "endpoint A",
+        &[660.0, 880.0],
+        &[440.0],
+    );
     let b_heard = decoded_audio(&dir.path().join("endpoint-b.mkv"));
-    assert_hears(window(&b_heard, 5.0), "endpoint B", &[440.0, 880.0], &[660.0]);
+    assert_hears(
+        window(&b_heard, 5.0),
+        "endpoint B",
+        &[440.0, 880.0],
+        &[660.0],
+    );
 }

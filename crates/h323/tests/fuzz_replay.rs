@@ -78,8 +78,10 @@ fn mutated_seeds_pass_every_fuzz_check() {
             // Truncations at up to 32 points, then 32 random single-octet changes: bounded, and
             // the same on every run.
             let step = (seed.len() / 32).max(1);
-            let mut cases: Vec<Vec<u8>> =
-                (0..seed.len()).step_by(step).map(|n| seed[..n].to_vec()).collect();
+            let mut cases: Vec<Vec<u8>> = (0..seed.len())
+                .step_by(step)
+                .map(|n| seed[..n].to_vec())
+                .collect();
             for _ in 0..32 {
                 if seed.is_empty() {
                     break;

@@ -270,12 +270,7 @@ impl Vnet {
             }
         };
         let offer = leg.as_ref().map(|l| l.addresses);
-        match self
-            .inner
-            .gateway
-            .place(&dial, &name, offer.as_ref())
-            .await
-        {
+        match self.inner.gateway.place(&dial, &name, offer.as_ref()).await {
             Ok(call) => {
                 if let Some(leg) = leg {
                     let gateway = call.media.unwrap_or_default();
