@@ -2,8 +2,8 @@
 //! (`fuzz/seeds/<target>/`), every input that once made a target fail (`fuzz/regressions/<target>/`,
 //! kept after the fix), and a bounded set of deterministic mutations of the seeds (truncations and
 //! byte flips), through the very checks the libFuzzer targets run (`fuzz/src/checks.rs`).
-//! libFuzzer itself needs nightly sanitizer flags and minutes per target, so it runs outside CI
-//! (fuzz/README.md); this keeps its findings fixed on stable in seconds.
+//! libFuzzer itself needs nightly flags and a separate build (CI gives each target only a short
+//! run, fuzz/README.md); this keeps its findings fixed on stable in seconds.
 
 #[path = "../../../fuzz/src/checks.rs"]
 mod checks;
