@@ -37,8 +37,9 @@
 //! `#[rasn(...)]` attribute and the item after it; the result is formatted with rustfmt again.
 //! A mandatory addition whose type has neither `Default` nor an [`ABSENT`] entry stops the
 //! generator, so a new module version forces a decision instead of a silent decode failure.
-//! A mandatory addition that carries a constraint keeps no default: rasn-derive 0.30 cannot
-//! generate that combination (see [`rewrite`]); three H.245 fields are affected.
+//! A mandatory addition that carries a constraint cannot get a default (rasn-derive 0.30 does
+//! not generate that combination, see [`rewrite`]); it becomes an `Option` instead, `None`
+//! meaning an older peer left it out. Three H.245 fields are affected.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -47,8 +48,7 @@ use std::fmt::Write as _;
 const CONSTRAINT_KEYS: &[&str] = &["size", "value", "from"];
 
 /// Types whose Rust `Default` is the value a receiver assumes for an absent field: `false`,
-/// zero (for the two H.245 INTEGER(0..255) additions, `T38FaxProfile.version`, where H.245
-/// says version 0, and `ServicePriorityValue.value`), an empty list or string.
+/// zero, an empty list or string. (Constrained additions never get here: see [`rewrite`].)
 fn has_default(ty: &str) -> bool {
     matches!(
         ty,
@@ -122,8 +122,8 @@ const ABSENT: &[(&str, Absent, &str)] = &[
 pub struct Report {
     pub defaults: usize,
     pub constraints: usize,
-    /// Constrained mandatory additions left without a default (see [`rewrite`]).
-    pub required: Vec<String>,
+    /// Constrained mandatory additions made `Option` instead (see [`rewrite`]).
+    pub optional: Vec<String>,
 }
 
 /// The types one generated module defines, and the constraint entries (`size(..)`,
@@ -227,10 +227,16 @@ pub fn rewrite<'a>(
             // rasn-derive 0.30 emits `const C = ..; decoder.decode_extension_addition_with_
             // default_and_tag_and_constraints(..)` without braces for an extension addition
             // with both `default` and a constraint, which does not parse (config.rs, the
-            // `(Some(false), Some(path), true)` arm). Without the constraint the value would
-            // be decoded unconstrained, so these few stay required: H.245
-            // `ServicePriorityValue.value`, `T38FaxProfile.version`, `mcuNumber`.
-            report.required.push(context.clone());
+            // `(Some(false), Some(path), true)` arm), and without the constraint the value
+            // would be decoded unconstrained. So the field becomes `Option<T>`, which rasn
+            // decodes with the field's constraints, and `None` is the older peer's absent
+            // value (H.245 `ServicePriorityValue.value`, `T38FaxProfile.version`,
+            // `mcuNumber`); a sender sets `Some`.
+            let Item::Field { name, .. } = &a.item else {
+                unreachable!("matched above")
+            };
+            edits.extend(optional_field(code, a.end, name, &ty)?);
+            report.optional.push(context.clone());
         } else if is_addition && !optional && matches!(a.item, Item::Field { .. }) {
             if has_default(&ty) {
                 entries.push("default".into());
@@ -263,6 +269,9 @@ pub fn rewrite<'a>(
         }
     }
     let mut out = code.to_string();
+    // Applied from the end so earlier ranges stay valid; `optional_field` adds edits past
+    // the attribute being rewritten (in the type's `new`), so order them first.
+    edits.sort_by_key(|e| e.0);
     for (start, end, text) in edits.into_iter().rev() {
         out.replace_range(start..end, &text);
     }
@@ -276,6 +285,38 @@ pub fn rewrite<'a>(
         out.insert_str(close, &fns);
     }
     Ok((out, report))
+}
+
+/// Edits that turn field `name: ty`, declared right after `from`, into `Option<ty>`, in the
+/// declaration and in the parameter list of the struct's generated `new`.
+fn optional_field(
+    code: &str,
+    from: usize,
+    name: &str,
+    ty: &str,
+) -> Result<Vec<(usize, usize, String)>, String> {
+    let typed = format!("{name}: {ty}");
+    let wrapped = format!("{name}: Option<{ty}>");
+    let decl = format!("pub {typed},");
+    let at = from
+        + code[from..]
+            .find(&decl)
+            .ok_or_else(|| format!("field `{decl}` not found"))?;
+    let new_fn = at
+        + code[at..]
+            .find("pub fn new(")
+            .ok_or_else(|| format!("no `new` after field {name}"))?;
+    let param = (new_fn..code.len())
+        .filter(|&i| code[i..].starts_with(&typed))
+        .find(|&i| {
+            code[..i].ends_with(['(', ' ', '\n']) && code[i + typed.len()..].starts_with([',', ')'])
+        })
+        .ok_or_else(|| format!("parameter `{typed}` of `new` not found"))?;
+    let decl_start = at + "pub ".len();
+    Ok(vec![
+        (decl_start, decl_start + typed.len(), wrapped.clone()),
+        (param, param + typed.len(), wrapped),
+    ])
 }
 
 /// `Self { a: false, b: false, .. }` for a generated struct whose fields are all BOOLEAN.
@@ -601,10 +642,16 @@ mod tests {
         let code = "#[rasn(extension_addition)]\n pub x: Mystery,\n";
         let e = rewrite(code, |_| None).unwrap_err();
         assert!(e.contains("Mystery"), "{e}");
-        // A constrained one stays required (rasn-derive cannot combine the two).
-        let code = "#[rasn(extension_addition, value(\"0..=255\"))]\n pub version: u8,\n";
+        // A constrained one becomes optional (rasn-derive cannot combine the two), in the
+        // declaration and in `new`.
+        let code = "#[rasn(extension_addition, value(\"0..=255\"))]\n pub version: u8,\n}\n\
+                    impl T { pub fn new(a: u8, version: u8) -> Self { Self { a, version } } }\n";
         let (out, report) = rewrite(code, |_| None).unwrap();
-        assert_eq!(out, code);
-        assert_eq!(report.required, ["version"]);
+        assert_eq!(
+            out,
+            "#[rasn(extension_addition, value(\"0..=255\"))]\n pub version: Option<u8>,\n}\n\
+             impl T { pub fn new(a: u8, version: Option<u8>) -> Self { Self { a, version } } }\n"
+        );
+        assert_eq!(report.optional, ["version"]);
     }
 }

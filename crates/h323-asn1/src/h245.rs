@@ -7915,10 +7915,13 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "nonStandardParameter")]
         pub non_standard_parameter: Option<NonStandardParameter>,
         #[rasn(extension_addition, value("0..=255"))]
-        pub value: u8,
+        pub value: Option<u8>,
     }
     impl ServicePriorityValue {
-        pub fn new(non_standard_parameter: Option<NonStandardParameter>, value: u8) -> Self {
+        pub fn new(
+            non_standard_parameter: Option<NonStandardParameter>,
+            value: Option<u8>,
+        ) -> Self {
             Self {
                 non_standard_parameter,
                 value,
@@ -7950,7 +7953,7 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "transcodingMMR")]
         pub transcoding_mmr: bool,
         #[rasn(extension_addition, value("0..=255"))]
-        pub version: u8,
+        pub version: Option<u8>,
         #[rasn(
             extension_addition,
             identifier = "t38FaxRateManagement",
@@ -7967,7 +7970,7 @@ pub mod multimedia_system_control {
             fill_bit_removal: bool,
             transcoding_jbig: bool,
             transcoding_mmr: bool,
-            version: u8,
+            version: Option<u8>,
             t38_fax_rate_management: T38FaxRateManagement,
             t38_fax_udp_options: Option<T38FaxUdpOptions>,
             t38_fax_tcp_options: Option<T38FaxTcpOptions>,
@@ -8290,13 +8293,13 @@ pub mod multimedia_system_control {
         #[rasn(value("0..=255"), identifier = "subPictureNumber")]
         pub sub_picture_number: u8,
         #[rasn(extension_addition, identifier = "mcuNumber", value("0..=192"))]
-        pub mcu_number: McuNumber,
+        pub mcu_number: Option<McuNumber>,
     }
     impl TerminalYouAreSeeingInSubPictureNumber {
         pub fn new(
             terminal_number: TerminalNumber,
             sub_picture_number: u8,
-            mcu_number: McuNumber,
+            mcu_number: Option<McuNumber>,
         ) -> Self {
             Self {
                 terminal_number,

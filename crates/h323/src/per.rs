@@ -44,8 +44,9 @@
 //!   call identifier; see the post-processor's table), so they decode as what a
 //!   receiver assumes; encoding always sends them (we are a v4+ sender). Three
 //!   constrained H.245 additions (`ServicePriorityValue.value`,
-//!   `T38FaxProfile.version`, `mcuNumber`) stay required: rasn-derive cannot
-//!   generate a default together with a constraint.
+//!   `T38FaxProfile.version`, `mcuNumber`) cannot get a default (rasn-derive
+//!   does not generate one together with a constraint) and are `Option`s instead:
+//!   `None` is what an older peer's message decodes to, and a sender sets `Some`.
 //! - A field of type `Option<N>`, where `N` is a constrained newtype, lost `N`'s
 //!   constraints when it is an extension addition or has constraints of its own
 //!   (`Option<T>` does not forward `AsnType::CONSTRAINTS`): RRQ/RCF `timeToLive`,
@@ -58,11 +59,20 @@
 //!
 //! # Error positions
 //!
-//! A [`PerError::Decode`] names the type and, through rasn's message, the field
-//! path (`AlertingUUIE.multiple_calls: ...`), but not the byte offset: rasn 0.30's
-//! `DecodeError` holds only an error kind and the codec, and extension additions
-//! are decoded from a separate reader over their open type, so no position is
-//! available to report without changing rasn.
+//! A [`PerError::Decode`] names the type, through rasn's message the field path
+//! (`AlertingUUIE.multiple_calls: ...`), and the octet at which the error shows.
+//! rasn 0.30's `DecodeError` carries no position (only an error kind and the
+//! codec), and extension additions are decoded by a separate reader over their
+//! open type, so the offset is found from the outside, on the error path only:
+//! PER is read strictly left to right, so decoding a prefix of the input that
+//! holds every bit the decoder read before it failed fails the same way, and a
+//! shorter prefix fails differently (it runs out of input first). A binary
+//! search over prefix lengths (at most 17 extra decodes for a 64 KiB PDU) finds
+//! the shortest prefix that reproduces the error; its last octet is where the
+//! decoder found the fault. When the decoder ran out of input (the PDU ends too
+//! early, or a length claims more octets than follow) the offset is the last
+//! octet: a shorter prefix runs out in the same words, so the search cannot
+//! point further back, and the length at fault is not known.
 
 use rasn::AsnType;
 
@@ -86,10 +96,13 @@ pub enum PerError {
     },
     /// The octets are not a valid aligned-PER encoding of the type. rasn's
     /// message names the field path and what was wrong.
-    #[error("cannot decode {type_name} (aligned PER): {source}")]
+    #[error("cannot decode {type_name} (aligned PER) at octet {offset}: {source}")]
     Decode {
         /// ASN.1 name of the type that was decoded.
         type_name: &'static str,
+        /// 0-based index of the octet in which the decoder found the fault (see
+        /// the module doc for how it is found).
+        offset: usize,
         /// rasn's error.
         #[source]
         source: rasn::error::DecodeError,
@@ -156,8 +169,48 @@ pub fn decode<T: rasn::Decode>(bytes: &[u8]) -> Result<T, PerError> {
     }
     rasn::aper::decode(bytes).map_err(|source| PerError::Decode {
         type_name: type_name::<T>(),
+        offset: fault_offset::<T>(bytes, &source),
         source,
     })
+}
+
+/// The octet at which decoding `bytes` as `T` fails with `error`: the last octet of
+/// the shortest prefix of `bytes` that fails with the same error (module doc).
+fn fault_offset<T: rasn::Decode>(bytes: &[u8], error: &rasn::error::DecodeError) -> usize {
+    let wanted = error.to_string();
+    let last = bytes.len().saturating_sub(1);
+    // The input ran out (it ends early, or a length claims more than follows): the
+    // fault shows at the end, and shorter prefixes can fail with the same words, so
+    // searching would name an earlier octet that is not at fault.
+    if ran_out(&wanted) {
+        return last;
+    }
+    let same = |len: usize| match rasn::aper::decode::<T>(&bytes[..len]) {
+        Ok(_) => false,
+        Err(e) => e.to_string() == wanted,
+    };
+    if same(0) {
+        return 0;
+    }
+    // Invariant: the prefix of length `hi` fails as the whole input does (a shorter one
+    // runs out of input first, which `ran_out` tells apart); that of length `lo` does not.
+    let (mut lo, mut hi) = (0usize, bytes.len());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if same(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi.saturating_sub(1)
+}
+
+/// Whether rasn's message says the decoder needed more input than there was. Its
+/// `Incomplete`/`Eof` kinds also appear wrapped inside codec-specific errors (a choice
+/// index or length that could not be read whole), so the words are what is reliable.
+fn ran_out(message: &str) -> bool {
+    message.contains("Need more data") || message.contains("Unexpected EOF")
 }
 
 #[cfg(test)]

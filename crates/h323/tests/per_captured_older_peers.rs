@@ -118,3 +118,69 @@ fn rcf_time_to_live_decodes_with_its_range_and_reencodes_as_asn1tools() {
         theirs.reencoded.as_deref().map(hex)
     );
 }
+
+/// The three H.245 mandatory extension additions that carry a constraint
+/// (`T38FaxProfile.version`, `ServicePriorityValue.value`,
+/// `TerminalYouAreSeeingInSubPictureNumber.mcuNumber`) cannot get a receiver default
+/// (rasn-derive), so the generator makes them `Option`s. A value from an older peer that
+/// leaves them out (encoded here by asn1tools) decodes with `None`; a value that has them
+/// decodes with `Some` and re-encodes to asn1tools' octets.
+#[test]
+fn constrained_mandatory_additions_left_out_by_older_peers_decode() {
+    use h323::asn::h245::{
+        ServicePriorityValue, T38FaxProfile, T38FaxRateManagement,
+        TerminalYouAreSeeingInSubPictureNumber,
+    };
+    let Some(mut o) = oracle() else { return };
+    let mut check = |ty: &str, old: Value, added: &[(&str, Value)]| -> (Vec<u8>, Vec<u8>) {
+        let old_bytes = o.encode(ty, &old).unwrap();
+        let mut new = old.clone();
+        for (k, v) in added {
+            new[*k] = v.clone();
+        }
+        (old_bytes, o.encode(ty, &new).unwrap())
+    };
+
+    let base = json!({"fillBitRemoval": true, "transcodingJBIG": false, "transcodingMMR": false});
+    let tcf = json!({"choice": "transferredTCF", "value": null});
+    let (old, new) = check(
+        "T38FaxProfile",
+        base.clone(),
+        &[("version", json!(3)), ("t38FaxRateManagement", tcf.clone())],
+    );
+    let p: T38FaxProfile = per::decode(&old).expect("T38FaxProfile without version");
+    assert!(p.fill_bit_removal && p.version.is_none());
+    let p: T38FaxProfile = per::decode(&new).unwrap();
+    assert_eq!(p.version, Some(3));
+    assert_eq!(
+        p.t38_fax_rate_management,
+        T38FaxRateManagement::transferredTCF(())
+    );
+    assert_eq!(hex(&per::encode(&p).unwrap()), hex(&new));
+
+    let (old, new) = check("ServicePriorityValue", json!({}), &[("value", json!(200))]);
+    let v: ServicePriorityValue = per::decode(&old).expect("ServicePriorityValue without value");
+    assert_eq!(v.value, None);
+    let v: ServicePriorityValue = per::decode(&new).unwrap();
+    assert_eq!(v.value, Some(200));
+    assert_eq!(hex(&per::encode(&v).unwrap()), hex(&new));
+
+    let (old, new) = check(
+        "TerminalYouAreSeeingInSubPictureNumber",
+        json!({"terminalNumber": 3, "subPictureNumber": 2}),
+        &[("mcuNumber", json!(192))],
+    );
+    let t: TerminalYouAreSeeingInSubPictureNumber =
+        per::decode(&old).expect("TerminalYouAreSeeingInSubPictureNumber without mcuNumber");
+    assert!(t.mcu_number.is_none());
+    let t: TerminalYouAreSeeingInSubPictureNumber = per::decode(&new).unwrap();
+    assert_eq!(t.mcu_number.as_ref().map(|m| m.0), Some(192));
+    assert_eq!(hex(&per::encode(&t).unwrap()), hex(&new));
+    // The constraint survives: 193 is outside McuNumber (0..192) and does not encode.
+    let mut bad = t.clone();
+    bad.mcu_number = bad.mcu_number.map(|mut m| {
+        m.0 = 193;
+        m
+    });
+    assert!(per::encode(&bad).is_err(), "mcuNumber 193 encoded");
+}
