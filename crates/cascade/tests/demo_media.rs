@@ -39,11 +39,25 @@ fn line_with<'a>(block: &[&'a str], what: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {what:?} line in {block:#?}"))
 }
 
-/// The frequencies after "tones:" on an "audio received" line.
+/// The tones heard on an "audio received" line ("tones: 660 Hz (-6.3 dBFS), 440 Hz (...)"):
+/// those within 20 dB of the strongest, as mixing and G.711 leave weak products (2×660−440 is
+/// 880 Hz) that nobody hears.
 fn tones(line: &str) -> Vec<u32> {
     let list = line.split("tones:").nth(1).unwrap_or_default();
-    list.split(',')
-        .filter_map(|t| t.split_whitespace().next()?.parse().ok())
+    let found: Vec<(u32, f64)> = list
+        .split(',')
+        .filter_map(|t| {
+            let mut words = t.split_whitespace();
+            let hz = words.next()?.parse().ok()?;
+            let dbfs = words.nth(1)?.trim_start_matches('(').parse().ok()?;
+            Some((hz, dbfs))
+        })
+        .collect();
+    let loudest = found.iter().map(|t| t.1).fold(f64::MIN, f64::max);
+    found
+        .into_iter()
+        .filter(|t| t.1 >= loudest - 20.0)
+        .map(|t| t.0)
         .collect()
 }
 

@@ -80,12 +80,26 @@ fn media_args(name: String, tone: f64, colour: Option<&str>, seconds: Option<f64
     }
 }
 
-fn hears(report: &Report, hz: f64) -> bool {
-    report
-        .audio
-        .tones
+/// Tones further below the strongest than this are not counted as heard: mixing and G.711
+/// leave products around -40 dBFS beside tones at -6 dBFS (for one, 2×660−440 = 880 Hz, the
+/// terminal's own tone), which the report lists but nobody hears.
+const DOMINANT_WITHIN_DB: f64 = 20.0;
+
+/// The tones within [`DOMINANT_WITHIN_DB`] of the strongest, strongest first.
+fn dominant(report: &Report) -> Vec<u32> {
+    let tones = &report.audio.tones;
+    let loudest = tones.iter().map(|t| t.dbfs).fold(f64::MIN, f64::max);
+    tones
         .iter()
-        .any(|t| (f64::from(t.hz) - hz).abs() < 10.0)
+        .filter(|t| t.dbfs >= loudest - DOMINANT_WITHIN_DB)
+        .map(|t| t.hz)
+        .collect()
+}
+
+fn hears(report: &Report, hz: f64) -> bool {
+    dominant(report)
+        .iter()
+        .any(|&t| (f64::from(t) - hz).abs() < 10.0)
 }
 
 fn print_report(title: &str, report: &anyhow::Result<Report>) {
@@ -219,10 +233,9 @@ fn verdicts(
 ) -> Vec<Verdict> {
     let mut out = Vec::new();
     let tones = |r: &Report| {
-        r.audio
-            .tones
+        dominant(r)
             .iter()
-            .map(|t| format!("{} Hz", t.hz))
+            .map(|hz| format!("{hz} Hz"))
             .collect::<Vec<_>>()
             .join(", ")
     };
