@@ -31,19 +31,19 @@ const CIF: [usize; 2] = [352, 288];
 struct Peer {
     name: &'static str,
     tone: f64,
-    colour: Option<&'static str>,
+    colour: &'static str,
 }
 
 const ENDPOINTS: [Peer; 2] = [
     Peer {
         name: "A",
         tone: 440.0,
-        colour: Some("red"),
+        colour: "red",
     },
     Peer {
         name: "B",
         tone: 660.0,
-        colour: Some("blue"),
+        colour: "blue",
     },
 ];
 
@@ -147,7 +147,7 @@ pub async fn run(plan: &Plan, http: &reqwest::Client) -> anyhow::Result<Vec<Verd
     let endpoints: Vec<_> = ENDPOINTS
         .iter()
         .map(|p| {
-            let args = media_args(p.name.to_owned(), p.tone, p.colour, None);
+            let args = media_args(p.name.to_owned(), p.tone, Some(p.colour), None);
             let (dial, mut rx) = (dial.clone(), hang_up_rx.clone());
             tokio::spawn(async move {
                 endpoint::call(&args, dial, async move {
@@ -211,12 +211,7 @@ pub async fn run(plan: &Plan, http: &reqwest::Client) -> anyhow::Result<Vec<Verd
     );
     for (p, r) in ENDPOINTS.iter().zip(&endpoint_reports) {
         print_report(
-            &format!(
-                "endpoint {} ({} Hz, {}):",
-                p.name,
-                p.tone,
-                p.colour.unwrap_or("no video")
-            ),
+            &format!("endpoint {} ({} Hz, {}):", p.name, p.tone, p.colour),
             r,
         );
     }
