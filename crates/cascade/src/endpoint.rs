@@ -2,7 +2,8 @@
 //! connect and H.245 tunnelling (as `gateway::h323` does, but as a terminal), runs the media peer
 //! engine on the logical channels as they open, answers videoFastUpdatePicture with an IDR and
 //! asks for one itself when it has no picture, hangs up with cause 16 after `--duration` or at
-//! Ctrl-C, and prints what it sent and received. A rejected call exits non-zero with the Q.931
+//! Ctrl-C, and prints what it sent and received. [`call`] is the same participant as a library
+//! function, which `cascade demo` runs in-process. A rejected call exits non-zero with the Q.931
 //! cause and H.225.0 reason.
 
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use serde_json::json;
 use service::dial::DialString;
 use tokio::net::TcpStream;
 
+use crate::peer::report::Report;
 use crate::peer::{self, Engine, IntraPath, MediaArgs, Notice, Remote, Sockets};
 
 /// How long the TCP connection to the MCU may take.
@@ -46,7 +48,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(call(args, dial))
+        .block_on(async {
+            let report = call(&args.media, dial, peer::duration_or_ctrl_c(&args.media)).await?;
+            report.print(args.media.json);
+            Ok(())
+        })
 }
 
 fn remote_of(ch: &MediaChannel) -> Option<Remote> {
@@ -84,7 +90,14 @@ fn on_channel(engine: &Engine, ch: &MediaChannel, video_rx: &mut Option<u16>) {
     }
 }
 
-async fn call(args: &Args, dial: DialString) -> anyhow::Result<()> {
+/// Dials `dial` as the participant `media` describes, carries media until `hang_up` completes
+/// (polled once the call is connected), hangs up, writes the recording and snapshot `media`
+/// asks for, and returns the report. `cascade demo` runs its room participants through this.
+pub async fn call(
+    media_args: &MediaArgs,
+    dial: DialString,
+    hang_up: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Report> {
     let target = dial.mcu.with_port();
     let address: SocketAddr = tokio::net::lookup_host(&target)
         .await
@@ -99,7 +112,7 @@ async fn call(args: &Args, dial: DialString) -> anyhow::Result<()> {
     let media = MediaSockets::bind(local.ip())
         .await
         .context("cannot bind the media sockets")?;
-    let name = args.media.name.clone();
+    let name = media_args.name.clone();
     let config = CallConfig {
         kind: EndpointKind::Terminal,
         aliases: vec![Alias::H323Id(name.clone())],
@@ -165,7 +178,7 @@ async fn call(args: &Args, dial: DialString) -> anyhow::Result<()> {
     } = media;
     let (notice_tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
     let engine = Engine::start(
-        &args.media,
+        media_args,
         shared(audio_rtp, audio_rtcp),
         shared(video_rtp, video_rtcp),
         IntraPath::Signalled(notice_tx),
@@ -177,18 +190,13 @@ async fn call(args: &Args, dial: DialString) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut hung_up = false;
     let mut release = None;
-    let deadline = peer::duration_elapsed(&args.media);
+    let deadline = hang_up;
     tokio::pin!(deadline);
     let hangup_deadline = tokio::time::sleep(Duration::from_secs(86_400 * 365));
     tokio::pin!(hangup_deadline);
     loop {
         tokio::select! {
             () = &mut deadline, if !hung_up => {
-                hung_up = true;
-                let _ = task.commands.send(Command::Hangup(CauseValue::NormalCallClearing));
-                hangup_deadline.as_mut().reset(tokio::time::Instant::now() + RELEASE_TIMEOUT);
-            }
-            _ = tokio::signal::ctrl_c(), if !hung_up => {
                 hung_up = true;
                 let _ = task.commands.send(Command::Hangup(CauseValue::NormalCallClearing));
                 hangup_deadline.as_mut().reset(tokio::time::Instant::now() + RELEASE_TIMEOUT);
@@ -216,8 +224,7 @@ async fn call(args: &Args, dial: DialString) -> anyhow::Result<()> {
         "released_by": release.as_ref().map(|r| if r.by == Side::Local { "us" } else { "mcu" }),
         "q931_cause": release.as_ref().map(|r| r.cause.code()),
     });
-    let mut report = peer::report::Report::new(&name, leg, seconds, &audio, &video);
-    peer::record::save(&args.media, &audio, &video, &mut report)?;
-    report.print(args.media.json);
-    Ok(())
+    let mut report = Report::new(&name, leg, seconds, &audio, &video);
+    peer::record::save(media_args, &audio, &video, &mut report)?;
+    Ok(report)
 }

@@ -2,7 +2,8 @@
 //! `POST /v1/conferences/{id}/terminals` (announcing where it receives), runs the media peer
 //! engine against the addresses vnet answers with (PCMU, H.264 PT 96, RTCP PLI for intra
 //! requests), leaves with `DELETE .../terminals/{tid}` after `--duration` or at Ctrl-C, and
-//! prints what it sent and received.
+//! prints what it sent and received. [`join`] is the same terminal as a library function, which
+//! `cascade demo` runs in-process.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use anyhow::{anyhow, bail, Context};
 use h323_tokio::MediaSockets;
 use serde_json::{json, Value};
 
+use crate::peer::report::Report;
 use crate::peer::{self, Engine, IntraPath, MediaArgs, Remote, Sockets};
 
 /// Flags of `cascade terminal`.
@@ -43,7 +45,17 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(join(args, base))
+        .block_on(async {
+            let report = join(
+                &args.media,
+                base,
+                &args.conference,
+                peer::duration_or_ctrl_c(&args.media),
+            )
+            .await?;
+            report.print(args.media.json);
+            Ok(())
+        })
 }
 
 /// The local address that routes to the VN server (no packet is sent: connecting a UDP socket
@@ -98,7 +110,15 @@ fn payload_type(answer: &Value, kind: &str, default: u8) -> u8 {
         .unwrap_or(default)
 }
 
-async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
+/// Joins VN conference `conference` at `base` as the terminal `media_args` describes, carries
+/// media until `leave` completes, leaves, writes the recording and snapshot `media_args` asks
+/// for, and returns the report. `cascade demo` runs its VN terminals through this.
+pub async fn join(
+    media_args: &MediaArgs,
+    base: reqwest::Url,
+    conference: &str,
+    leave: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Report> {
     let ip = local_ip_towards(&base).await?;
     let media = MediaSockets::bind(ip)
         .await
@@ -109,14 +129,14 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
         Ok(json!({"rtp": rtp.local_addr()?.to_string(), "rtcp": rtcp.local_addr()?.to_string()}))
     };
     let body = json!({
-        "name": args.media.name,
+        "name": media_args.name,
         "media": {
             "audio": pair(&media.audio_rtp, &media.audio_rtcp)?,
             "video": pair(&media.video_rtp, &media.video_rtcp)?,
         }
     });
     let collection = base
-        .join(&format!("v1/conferences/{}/terminals", args.conference))
+        .join(&format!("v1/conferences/{conference}/terminals"))
         .context("terminals URL")?;
     let http = reqwest::Client::new();
     let response = http
@@ -134,10 +154,7 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
             .or(answer["title"].as_str())
             .map(str::to_owned)
             .unwrap_or(text);
-        bail!(
-            "vnet refused to join conference {}: {status}: {detail}",
-            args.conference
-        );
+        bail!("vnet refused to join conference {conference}: {status}: {detail}");
     }
     let tid = match &answer["id"] {
         Value::String(s) => s.clone(),
@@ -158,7 +175,7 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
         video_rtcp,
     } = media;
     let engine = Engine::start(
-        &args.media,
+        media_args,
         Sockets {
             rtp: Arc::new(audio_rtp),
             rtcp: Arc::new(audio_rtcp),
@@ -176,10 +193,7 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
         engine.set_video_remote(r);
     }
     let started = Instant::now();
-    tokio::select! {
-        () = peer::duration_elapsed(&args.media) => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    leave.await;
     let seconds = started.elapsed().as_secs_f64();
     let (audio, video) = engine.stop().await;
     let member = collection.join(&format!("terminals/{tid}"))?;
@@ -191,12 +205,11 @@ async fn join(args: &Args, base: reqwest::Url) -> anyhow::Result<()> {
     let leg = json!({
         "kind": "vn",
         "vnet": base.as_str(),
-        "conference": args.conference,
+        "conference": conference,
         "terminal": tid,
         "leave": left,
     });
-    let mut report = peer::report::Report::new(&args.media.name, leg, seconds, &audio, &video);
-    peer::record::save(&args.media, &audio, &video, &mut report)?;
-    report.print(args.media.json);
-    Ok(())
+    let mut report = Report::new(&media_args.name, leg, seconds, &audio, &video);
+    peer::record::save(media_args, &audio, &video, &mut report)?;
+    Ok(report)
 }

@@ -105,16 +105,6 @@ fn assert_hears(samples: &[i16], who: &str, present: &[f64], absent: &[f64]) {
     }
 }
 
-/// True when some 16×16 block in the picture (sampled on a grid) is close to `colour`.
-fn shows(rgb: &[u8], width: usize, height: usize, colour: [u8; 3]) -> bool {
-    (0..height - 16).step_by(16).any(|y| {
-        (0..width - 16).step_by(16).any(|x| {
-            let got = mean_rgb(rgb, width, x, y);
-            got.iter().zip(colour).all(|(&g, c)| g.abs_diff(c) <= 40)
-        })
-    })
-}
-
 fn run_peer(args: Vec<String>) -> std::thread::JoinHandle<std::process::Output> {
     std::thread::spawn(move || {
         Command::new(env!("CARGO_BIN_EXE_cascade"))

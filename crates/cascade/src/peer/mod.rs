@@ -78,6 +78,15 @@ pub async fn duration_elapsed(args: &MediaArgs) {
     }
 }
 
+/// Completes after `--duration` or at Ctrl-C, whichever comes first: when the command-line
+/// peers stop.
+pub async fn duration_or_ctrl_c(args: &MediaArgs) {
+    tokio::select! {
+        () = duration_elapsed(args) => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
 /// What the owner tells a stream task.
 #[derive(Debug)]
 enum Control {

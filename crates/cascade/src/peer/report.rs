@@ -160,60 +160,82 @@ impl Report {
         }
     }
 
-    /// Prints the report: JSON on one line, or a few lines for a person.
+    /// Prints the report: JSON on one line, or a few lines for a person (the `Display` form).
     pub fn print(&self, json: bool) {
         if json {
             println!(
                 "{}",
                 serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
             );
-            return;
+        } else {
+            print!("{self}");
         }
+    }
+
+    /// The tones heard, strongest first, as "440 Hz (-9.1 dBFS), 660 Hz (...)" or "none".
+    pub fn tones_text(&self) -> String {
+        if self.audio.tones.is_empty() {
+            return "none".to_owned();
+        }
+        self.audio
+            .tones
+            .iter()
+            .map(|t| format!("{} Hz ({:.1} dBFS)", t.hz, t.dbfs))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A few lines for a person, each ending in a newline.
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let a = &self.audio;
         let v = &self.video;
-        println!("{} after {:.1} s ({})", self.name, self.seconds, self.leg);
-        println!(
+        writeln!(
+            f,
+            "{} after {:.1} s ({})",
+            self.name, self.seconds, self.leg
+        )?;
+        writeln!(
+            f,
             "  audio sent     {} packets, {} bytes (SSRC {:08x})",
             a.sent.packets, a.sent.bytes, a.sent.ssrc
-        );
-        println!(
+        )?;
+        writeln!(
+            f,
             "  audio received {} packets, {} bytes, {} lost, jitter {:.1} ms; level {:.1} dBFS; tones: {}",
             a.received.packets,
             a.received.bytes,
             a.received.lost,
             a.received.jitter_ms,
             a.rms_dbfs,
-            if a.tones.is_empty() {
-                "none".to_owned()
-            } else {
-                a.tones
-                    .iter()
-                    .map(|t| format!("{} Hz ({:.1} dBFS)", t.hz, t.dbfs))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        );
-        println!(
+            self.tones_text()
+        )?;
+        writeln!(
+            f,
             "  video sent     {} packets, {} bytes, {} IDR, {} intra requests answered",
             v.sent.packets, v.sent.bytes, v.idr_sent, v.intra_requests_received
-        );
-        println!(
-            "  video received {} packets, {} bytes, {} lost; {} pictures decoded{}; {} intra requests sent",
+        )?;
+        writeln!(
+            f,
+            "  video received {} packets, {} bytes, {} lost, jitter {:.1} ms; {} pictures decoded{}; {} intra requests sent",
             v.received.packets,
             v.received.bytes,
             v.received.lost,
+            v.received.jitter_ms,
             v.frames_decoded,
             v.last_resolution
                 .map(|[w, h]| format!(", last {w}x{h}"))
                 .unwrap_or_default(),
             v.intra_requests_sent
-        );
+        )?;
         if let Some(r) = &self.recording {
-            println!("  recording      {r}");
+            writeln!(f, "  recording      {r}")?;
         }
         if let Some(s) = &self.snapshot {
-            println!("  snapshot       {s}");
+            writeln!(f, "  snapshot       {s}")?;
         }
+        Ok(())
     }
 }
 

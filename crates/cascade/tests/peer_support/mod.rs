@@ -163,6 +163,16 @@ pub fn mean_rgb(rgb: &[u8], width: usize, x: usize, y: usize) -> [u8; 3] {
     sum.map(|s| (s / 256) as u8)
 }
 
+/// True when some 16×16 block in the picture (sampled on a grid) is close to `colour`.
+pub fn shows(rgb: &[u8], width: usize, height: usize, colour: [u8; 3]) -> bool {
+    (0..height - 16).step_by(16).any(|y| {
+        (0..width - 16).step_by(16).any(|x| {
+            let got = mean_rgb(rgb, width, x, y);
+            got.iter().zip(colour).all(|(&g, c)| g.abs_diff(c) <= 40)
+        })
+    })
+}
+
 /// Asserts that the picture shows `colour` where the test pattern has no label: the middle of
 /// the top band (the label is centred) and the left edge at mid-height.
 pub fn assert_pattern_colour(rgb: &[u8], width: usize, height: usize, colour: [u8; 3], what: &str) {

@@ -1,9 +1,13 @@
 //! `cascade demo`: the first thing a new user runs. Starts the MCU, the gateway and the VN
 //! server on loopback (free ports, a temporary data directory), creates MCU rooms 1234 and 5678,
 //! two VN conferences, cascades them into the two rooms, tries a room that does not exist, and
-//! prints each step with the H.323 messages exchanged, then a summary.
+//! prints each step with the H.323 messages exchanged. Then media (`media`, unless `--no-media`):
+//! two synthetic participants in room 1234 and a VN terminal in each VN conference, with what
+//! each received and a PNG of the composite the first terminal saw. Then a summary.
 //!
 //! Everything goes through the servers' public HTTP APIs, as an operator would.
+
+mod media;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,6 +27,25 @@ pub struct Args {
     /// Keep the data here instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// How long the VN terminals carry media, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 4.0, value_parser = parse_seconds)]
+    media_seconds: f64,
+    /// Signalling only: no endpoints, terminals or snapshot.
+    #[arg(long)]
+    no_media: bool,
+    /// Where to write the snapshot of the composite the VN terminal saw (default:
+    /// DATA/vn-snapshot.png; the temporary data directory is then kept).
+    #[arg(long, value_name = "PNG")]
+    snapshot: Option<PathBuf>,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if (0.5..=3600.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "{s:?} is not a duration: give seconds from 0.5 to 3600"
+        )),
+    }
 }
 
 /// Runs the demo.
@@ -54,13 +77,14 @@ impl Step {
 }
 
 async fn demo(args: &Args) -> anyhow::Result<()> {
-    let tmp;
-    let data = match &args.data {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempfile::tempdir()?;
-            tmp.path().to_path_buf()
-        }
+    let mut tmp = match &args.data {
+        Some(_) => None,
+        None => Some(tempfile::tempdir()?),
+    };
+    let data = match (&args.data, &tmp) {
+        (Some(d), _) => d.clone(),
+        (None, Some(t)) => t.path().to_path_buf(),
+        (None, None) => unreachable!("a temporary directory is made when --data is absent"),
     };
     let mut step = Step(0);
 
@@ -222,6 +246,36 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
         );
     }
 
+    let mut media_verdicts = Vec::new();
+    let snapshot = args
+        .snapshot
+        .clone()
+        .unwrap_or_else(|| data.join("vn-snapshot.png"));
+    if !args.no_media {
+        step.say(&format!(
+            "Media for {} s: endpoints A (440 Hz, red) and B (660 Hz, blue) dial room {}, a VN \
+             terminal joins each VN conference (POST /v1/conferences/{{id}}/terminals)",
+            args.media_seconds,
+            media::ROOM
+        ));
+        let plan = media::Plan {
+            seconds: args.media_seconds,
+            snapshot: snapshot.clone(),
+            mcu_h323,
+            mcu_http,
+            vnet_http: vn_http,
+            conferences: vn_confs
+                .iter()
+                .map(|c| match c {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .zip([media::ROOM, "5678"])
+                .collect(),
+        };
+        media_verdicts = media::run(&plan, &http).await?;
+    }
+
     println!("\nSummary");
     let expected = [201u16, 201, 404];
     let mut ok = true;
@@ -229,6 +283,26 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
         let mark = if *got == want { "ok" } else { "UNEXPECTED" };
         ok &= *got == want;
         println!("   {dial:<28} → HTTP {got} (expected {want}) {mark}");
+    }
+    for v in &media_verdicts {
+        let mark = if v.ok { "ok" } else { "UNEXPECTED" };
+        ok &= v.ok;
+        println!("   {} {mark}", v.text);
+    }
+    if !args.no_media {
+        if snapshot.is_file() {
+            println!(
+                "   snapshot of the composite the VN terminal saw: {}",
+                snapshot.display()
+            );
+        } else {
+            ok = false;
+            println!("   no snapshot written ({}) UNEXPECTED", snapshot.display());
+        }
+        // The default snapshot lives in the temporary data directory: keep it.
+        if let Some(t) = tmp.take().filter(|t| snapshot.starts_with(t.path())) {
+            println!("   data kept in {}", t.keep().display());
+        }
     }
 
     if args.keep_running {
