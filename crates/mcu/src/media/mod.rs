@@ -6,8 +6,9 @@
 //! participant its mix in the law of its channel; at the room's frame rate it composes the
 //! latest decoded picture of every participant into the layout, encodes it once and sends it to
 //! every participant with a video transmit channel. Four small tasks per participant read its
-//! sockets and pass datagrams to the room task. The room task ends when its last participant
-//! leaves.
+//! sockets and pass datagrams to the room task. The room task ends 10 s after its last
+//! participant left (calls that come and go keep the room's encoder). A room whose composite
+//! does not change (nobody sends video) sends one picture a second instead of its frame rate.
 //!
 //! ```text
 //! call task ──H.245 events──▶ ParticipantMedia ──Control──▶ room task ──RTP/RTCP──▶ sockets

@@ -33,6 +33,8 @@ use crate::room::LayoutChoice;
 const TICK: Duration = Duration::from_millis(20);
 /// RTCP report interval (RFC 3550 §6.2 recommends 5 s as the minimum for small sessions).
 const RTCP_INTERVAL: Duration = Duration::from_secs(5);
+/// How long a room's media task outlives its last participant.
+const LINGER: Duration = Duration::from_secs(10);
 /// Figures for the API are refreshed every this many ticks.
 const VIEW_EVERY: u64 = 10;
 /// CNAME in our SDES.
@@ -115,28 +117,38 @@ async fn run(
     tracing::debug!(room = %number, "room media starts");
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // When the last participant left; the task (and its encoder) lingers for LINGER so
+    // that calls coming and going do not pay for a new encoder each time.
+    let mut empty_since: Option<Instant> = None;
     loop {
         tokio::select! {
             c = control.recv() => match c {
                 Some(c) => {
                     room.apply(c);
-                    if room.members.is_empty() {
-                        // Stop under the engine's map lock, unless a Join is already queued.
-                        let mut rooms = engine.rooms();
-                        while let Ok(c) = control.try_recv() {
-                            room.apply(c);
-                        }
-                        if room.members.is_empty() {
-                            rooms.remove(&number);
-                            break;
-                        }
-                    }
+                    empty_since = match (room.members.is_empty(), empty_since) {
+                        (true, None) => Some(Instant::now()),
+                        (true, since) => since,
+                        (false, _) => None,
+                    };
                 }
                 None => break,
             },
             Some(d) = inbound.recv() => room.on_datagram(d),
             _ = tick.tick() => {
-                room.tick(Instant::now());
+                let now = Instant::now();
+                if empty_since.is_some_and(|t| now.saturating_duration_since(t) >= LINGER) {
+                    // Stop under the engine's map lock, unless a Join is already queued.
+                    let mut rooms = engine.rooms();
+                    while let Ok(c) = control.try_recv() {
+                        room.apply(c);
+                    }
+                    if room.members.is_empty() {
+                        rooms.remove(&number);
+                        break;
+                    }
+                    empty_since = None;
+                }
+                room.tick(now);
                 if room.ticks.is_multiple_of(VIEW_EVERY) {
                     view.send_replace(room.view());
                 }
@@ -303,7 +315,14 @@ impl Room {
             .values()
             .map(|m| m.video_in.picture.as_ref())
             .collect();
-        let Some(picture) = self.video.encode(now, ts, &pictures) else {
+        // What the composite shows: who is in which tile, and which of their pictures.
+        let scene = self
+            .members
+            .iter()
+            .fold(self.members.len() as u64, |h, (id, m)| {
+                splitmix(h ^ splitmix(*id ^ m.video_in.decoded.rotate_left(32)))
+            });
+        let Some(picture) = self.video.encode(now, ts, &pictures, scene) else {
             return;
         };
         for m in self.members.values_mut() {

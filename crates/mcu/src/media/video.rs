@@ -26,6 +26,9 @@ pub const FAST_UPDATE_INTERVAL: Duration = Duration::from_secs(1);
 pub const FIRST_PICTURE_WAIT: Duration = Duration::from_millis(500);
 /// Shortest time between two IDRs the room encoder emits on request.
 pub const IDR_INTERVAL: Duration = Duration::from_millis(500);
+/// How often a room whose picture does not change still sends one, so that receivers (and
+/// their RTCP statistics) see the stream alive.
+pub const STATIC_REFRESH: Duration = Duration::from_secs(1);
 
 /// A participant's incoming video.
 #[derive(Debug)]
@@ -185,6 +188,8 @@ pub struct RoomVideo {
     idr_wanted: bool,
     last_idr: Option<Instant>,
     choice: LayoutChoice,
+    /// What the last encoded picture showed (see [`RoomVideo::encode`]) and when it was sent.
+    last_scene: Option<(u64, Instant)>,
     /// Pictures encoded.
     pub frames: u64,
     /// IDR pictures among them.
@@ -213,6 +218,7 @@ impl RoomVideo {
             idr_wanted: false,
             last_idr: None,
             choice,
+            last_scene: None,
             frames: 0,
             keyframes: 0,
         })
@@ -231,6 +237,7 @@ impl RoomVideo {
     /// Changes the layout setting; the next picture uses it.
     pub fn set_layout(&mut self, choice: LayoutChoice) {
         self.choice = choice;
+        self.last_scene = None;
         self.compositor.force_layout(choice.forced());
     }
 
@@ -251,12 +258,16 @@ impl RoomVideo {
     }
 
     /// Composes `pictures` (tile order) and encodes them if a picture is due at `now`; `ts` is
-    /// the room media time in 90 kHz ticks. `None`: not due, or rate control skipped it.
+    /// the room media time in 90 kHz ticks. `scene` identifies what the pictures show (it
+    /// changes when any of them is a new decoded picture, or the tiles change): a picture that
+    /// would show what the last one showed is sent only every [`STATIC_REFRESH`], unless an
+    /// IDR is wanted. `None`: not due, unchanged, or rate control skipped it.
     pub fn encode(
         &mut self,
         now: Instant,
         ts: u32,
         pictures: &[Option<&I420Frame>],
+        scene: u64,
     ) -> Option<RoomPicture> {
         if !self.due(now) {
             return None;
@@ -268,6 +279,18 @@ impl RoomVideo {
             next = now + self.interval;
         }
         self.next_frame = Some(next);
+        // A still room (nobody sends video, or the pictures stopped) would otherwise cost a
+        // full encode 30 times a second for P-frames that change nothing; receivers keep
+        // showing the last picture, and RTP timestamps carry the real spacing.
+        if !self.idr_wanted
+            && self.encoder.is_some()
+            && self.last_scene.is_some_and(|(last, at)| {
+                last == scene && now.saturating_duration_since(at) < STATIC_REFRESH
+            })
+        {
+            return None;
+        }
+        self.last_scene = Some((scene, now));
         let encoder = match &mut self.encoder {
             Some(e) => e,
             None => {
@@ -318,10 +341,12 @@ impl RoomVideo {
         })
     }
 
-    /// Forgets the encoder (nobody receives video): the next receiver starts with an IDR.
+    /// Nobody receives video: stop encoding, and start the next receiver with an IDR. The
+    /// encoder is kept (making one costs more than a dozen encodes); it goes with the room.
     pub fn idle(&mut self) {
-        self.encoder = None;
         self.next_frame = None;
+        self.last_scene = None;
+        self.idr_wanted = true;
     }
 }
 
@@ -333,8 +358,44 @@ mod tests {
     use super::*;
     use media::video::{test_pattern, CIF};
 
+    /// Encodes `pic` as a new picture (a scene of its own) at `now`.
     fn encode_at(v: &mut RoomVideo, now: Instant, pic: &I420Frame) -> Option<bool> {
-        v.encode(now, 0, &[Some(pic)]).map(|p| p.keyframe)
+        static SCENE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let scene = SCENE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        v.encode(now, 0, &[Some(pic)], scene).map(|p| p.keyframe)
+    }
+
+    #[test]
+    fn a_still_room_sends_a_picture_per_second_until_something_changes() {
+        let pic = test_pattern(CIF.0, CIF.1, Rgb::new(30, 30, 200), "B").unwrap();
+        let mut v = RoomVideo::new(VideoConfig::default(), LayoutChoice::Auto).unwrap();
+        let t0 = Instant::now();
+        let frame = Duration::from_millis(67);
+        let sent_at = |v: &mut RoomVideo, from: u32, to: u32, scene: u64| -> Vec<u32> {
+            (from..to)
+                .filter(|i| v.encode(t0 + frame * *i, 0, &[Some(&pic)], scene).is_some())
+                .collect()
+        };
+        // Same scene for 2.5 s: the first picture, then one per STATIC_REFRESH (15 frames).
+        assert_eq!(sent_at(&mut v, 0, 37, 7), [0, 15, 30]);
+        // A new picture goes out at once, and every frame while pictures keep changing.
+        assert_eq!(sent_at(&mut v, 37, 38, 8), [37]);
+        assert_eq!(
+            (38..41)
+                .filter(|i| v
+                    .encode(t0 + frame * *i, 0, &[Some(&pic)], u64::from(*i))
+                    .is_some())
+                .count(),
+            3
+        );
+        // An IDR request is served even when nothing changed.
+        v.request_idr();
+        let later = t0 + frame * 50;
+        let p = v.encode(later, 0, &[Some(&pic)], 40).expect("IDR sent");
+        assert!(p.keyframe);
+        // A layout change is a change.
+        v.set_layout(LayoutChoice::Grid2x2);
+        assert!(v.encode(later + frame, 0, &[Some(&pic)], 40).is_some());
     }
 
     #[test]
