@@ -588,6 +588,13 @@ impl Call {
         self.flush_h245(now);
     }
 
+    /// As an MCU, tells the peer its label in the conference (`terminalNumberAssign`), the
+    /// sign that it is in.
+    pub fn assign_terminal_number(&mut self, now: Instant, mcu: u8, terminal: u8) {
+        self.h245.assign_terminal_number(mcu, terminal);
+        self.flush_h245(now);
+    }
+
     /// Asks the peer for an intra picture on the video channel it sends us.
     pub fn request_fast_update(&mut self, now: Instant, channel: u16) {
         self.h245.request_fast_update(channel);
