@@ -528,7 +528,10 @@ async fn room_pins_are_keyed_as_dtmf_and_only_the_right_one_gets_in() {
             assert_eq!(people(&room)[0]["state"], "connected", "{room}");
             break;
         }
-        assert!(Instant::now() < deadline, "the refused caller stayed: {room}");
+        assert!(
+            Instant::now() < deadline,
+            "the refused caller stayed: {room}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
@@ -553,7 +556,10 @@ async fn room_pins_are_keyed_as_dtmf_and_only_the_right_one_gets_in() {
             assert_eq!(rec["released_by"], "mcu", "{rec}");
             break;
         }
-        assert!(Instant::now() < deadline, "the MCU kept a caller without PIN: {rec}");
+        assert!(
+            Instant::now() < deadline,
+            "the MCU kept a caller without PIN: {rec}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -26,8 +26,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
 use crate::admission::{AdmissionRequest, Alias};
-use crate::pin::{self, GateStep, PinGate};
 use crate::media::{HeldMedia, ParticipantMedia};
+use crate::pin::{self, GateStep, PinGate};
 use crate::registry::{Caller, LeaveCause, ParticipantCommand, RoomRegistry, Seat};
 use crate::signalling::{Signalling, SignallingContext};
 

@@ -52,7 +52,12 @@ async fn only_callers_who_key_the_pin_get_into_the_rooms_media() {
     assert_eq!(state_of(&room, "alice").as_deref(), Some("awaiting_pin"));
     key(&a, "4321");
     assert!(
-        wait_for(Duration::from_secs(5), || a.terminal_number.lock().unwrap().is_some()).await,
+        wait_for(Duration::from_secs(5), || a
+            .terminal_number
+            .lock()
+            .unwrap()
+            .is_some())
+        .await,
         "no terminalNumberAssign after the right PIN"
     );
     assert_eq!(a.terminal_number.lock().unwrap().unwrap().0, 1);
@@ -66,7 +71,10 @@ async fn only_callers_who_key_the_pin_get_into_the_rooms_media() {
         "alice gets the room's audio"
     );
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(b.audio().is_empty() && b.video().is_empty(), "bob got media");
+    assert!(
+        b.audio().is_empty() && b.video().is_empty(),
+        "bob got media"
+    );
     assert!(b.terminal_number.lock().unwrap().is_none());
     let room = mcu.get("/v1/rooms/600").await;
     assert_eq!(state_of(&room, "bob").as_deref(), Some("awaiting_pin"));
@@ -103,12 +111,22 @@ async fn only_callers_who_key_the_pin_get_into_the_rooms_media() {
     let d = join(h323, "600", "dave", 990.0, None, 24).await;
     key(&c, "1111");
     assert!(
-        wait_for(Duration::from_secs(5), || c.released.lock().unwrap().is_some()).await,
+        wait_for(Duration::from_secs(5), || c
+            .released
+            .lock()
+            .unwrap()
+            .is_some())
+        .await,
         "a wrong PIN is not released"
     );
     assert_eq!(*c.released.lock().unwrap(), Some(21));
     assert!(
-        wait_for(Duration::from_secs(10), || d.released.lock().unwrap().is_some()).await,
+        wait_for(Duration::from_secs(10), || d
+            .released
+            .lock()
+            .unwrap()
+            .is_some())
+        .await,
         "no release at the PIN timeout"
     );
     assert_eq!(*d.released.lock().unwrap(), Some(21));

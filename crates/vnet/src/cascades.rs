@@ -248,9 +248,11 @@ impl Vnet {
     ) -> Result<Cascade, VnetError> {
         let (dial, conference, mcu) = self.target(req)?;
         // Checked here as the gateway does, so that a bad PIN is refused before any record.
-        if req.pin.as_deref().is_some_and(|p| {
-            !(1..=16).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit())
-        }) {
+        if req
+            .pin
+            .as_deref()
+            .is_some_and(|p| !(1..=16).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(VnetError::Invalid("pin must be 1 to 16 digits".into()));
         }
         // Only the name is needed: loading the conference would read every cascade it ever had.
