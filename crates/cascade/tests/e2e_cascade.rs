@@ -363,6 +363,13 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
     }
     let s = stack().await;
     s.room("1234", 8, false).await;
+    let (st, v) = s
+        .post(
+            format!("{}/v1/rooms", s.mcu),
+            json!({"number": "2468", "max_participants": 8, "pin": "4321"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
     let a = s.conference("VN Capture").await;
     let h = s.h323.port();
     let dir = tempfile::tempdir().unwrap();
@@ -398,6 +405,13 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(s.cascade(a, &format!("801234@127.0.0.1:{h}")).await.0, 201);
     assert_eq!(s.cascade(a, &format!("809999@127.0.0.1:{h}")).await.0, 404);
+    let (st, v) = s
+        .post(
+            format!("{}/v1/conferences/{a}/cascades", s.vnet),
+            json!({"dial": format!("802468@127.0.0.1:{h}"), "pin": "4321"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = Command::new("kill")
         .args(["-INT", &capture.id().to_string()])
@@ -439,11 +453,42 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
         .map(|r| r[1])
         .collect();
     // The called alias is the conference number, the "80" prefix stripped.
-    assert_eq!(setups, ["1234", "9999"], "{text}");
+    assert_eq!(setups, ["1234", "9999", "2468"], "{text}");
     assert!(rows.iter().any(|r| r[0] == "0x07"), "no Connect:\n{text}");
     assert!(
         rows.iter().any(|r| r[0] == "0x5a" && r[2] == "1"),
         "no ReleaseComplete with cause 1:\n{text}"
+    );
+
+    // The PIN call: tshark finds the keys as tunnelled H.245 userInput, one per indication, and
+    // the MCU's terminalNumberAssign after them.
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "h245.alphanumeric || h245.terminalNumberAssign_element",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-e",
+            "h245.alphanumeric",
+            "-e",
+            "h245.mcuNumber",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let keys: String = text
+        .lines()
+        .flat_map(|l| l.split('\t').next())
+        .flat_map(|k| k.split(','))
+        .collect();
+    assert_eq!(keys, "4321#", "{text}");
+    assert!(
+        text.lines().any(|l| l.split('\t').nth(1) == Some("1")),
+        "no terminalNumberAssign from MCU 1:\n{text}"
     );
 }
 
