@@ -83,6 +83,9 @@ async fn stack() -> Stack {
                 format!("127.0.0.1:{mcu_http}"),
                 "--h323".into(),
                 format!("127.0.0.1:{h323}"),
+                // Short, so that the PIN test sees a caller who keys nothing released.
+                "--pin-timeout".into(),
+                "2s".into(),
             ],
             dir.path().join("mcu"),
         ),
@@ -360,6 +363,13 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
     }
     let s = stack().await;
     s.room("1234", 8, false).await;
+    let (st, v) = s
+        .post(
+            format!("{}/v1/rooms", s.mcu),
+            json!({"number": "2468", "max_participants": 8, "pin": "4321"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
     let a = s.conference("VN Capture").await;
     let h = s.h323.port();
     let dir = tempfile::tempdir().unwrap();
@@ -395,6 +405,13 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(s.cascade(a, &format!("801234@127.0.0.1:{h}")).await.0, 201);
     assert_eq!(s.cascade(a, &format!("809999@127.0.0.1:{h}")).await.0, 404);
+    let (st, v) = s
+        .post(
+            format!("{}/v1/conferences/{a}/cascades", s.vnet),
+            json!({"dial": format!("802468@127.0.0.1:{h}"), "pin": "4321"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = Command::new("kill")
         .args(["-INT", &capture.id().to_string()])
@@ -436,11 +453,42 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
         .map(|r| r[1])
         .collect();
     // The called alias is the conference number, the "80" prefix stripped.
-    assert_eq!(setups, ["1234", "9999"], "{text}");
+    assert_eq!(setups, ["1234", "9999", "2468"], "{text}");
     assert!(rows.iter().any(|r| r[0] == "0x07"), "no Connect:\n{text}");
     assert!(
         rows.iter().any(|r| r[0] == "0x5a" && r[2] == "1"),
         "no ReleaseComplete with cause 1:\n{text}"
+    );
+
+    // The PIN call: tshark finds the keys as tunnelled H.245 userInput, one per indication, and
+    // the MCU's terminalNumberAssign after them.
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "h245.alphanumeric || h245.terminalNumberAssign_element",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-e",
+            "h245.alphanumeric",
+            "-e",
+            "h245.mcuNumber",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let keys: String = text
+        .lines()
+        .flat_map(|l| l.split('\t').next())
+        .flat_map(|k| k.split(','))
+        .collect();
+    assert_eq!(keys, "4321#", "{text}");
+    assert!(
+        text.lines().any(|l| l.split('\t').nth(1) == Some("1")),
+        "no terminalNumberAssign from MCU 1:\n{text}"
     );
 }
 
@@ -476,4 +524,133 @@ async fn restarted_servers_keep_their_records() {
     // And the stack still cascades after all three restarts.
     let (st, v) = s.cascade(a, &format!("801234@127.0.0.1:{h}")).await;
     assert_eq!(st, 201, "{v}");
+}
+
+#[tokio::test]
+async fn room_pins_are_keyed_as_dtmf_and_only_the_right_one_gets_in() {
+    let s = stack().await;
+    let (st, v) = s
+        .post(
+            format!("{}/v1/rooms", s.mcu),
+            json!({"number": "2468", "max_participants": 8, "pin": "4321"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    assert!(v.get("pin").is_none(), "the PIN is never served: {v}");
+    assert_eq!(v["has_pin"], true, "{v}");
+    s.room("1357", 8, false).await;
+    let a = s.conference("VN Pin").await;
+    let h = s.h323.port();
+    let dial = format!("802468@127.0.0.1:{h}");
+    let cascade = |pin: Option<&str>| {
+        let mut body = json!({ "dial": dial });
+        if let Some(p) = pin {
+            body["pin"] = p.into();
+        }
+        s.post(format!("{}/v1/conferences/{a}/cascades", s.vnet), body)
+    };
+    let people = |room: &Value| room["participants"].as_array().unwrap().clone();
+
+    // The right PIN: cascaded, and in the room as connected.
+    let (st, v) = cascade(Some("4321")).await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["state"], "cascaded", "{v}");
+    let room = s.get(format!("{}/v1/rooms/2468", s.mcu)).await;
+    assert_eq!(people(&room).len(), 1, "{room}");
+    assert_eq!(people(&room)[0]["state"], "connected", "{room}");
+    assert!(room.get("pin").is_none(), "the PIN is never served: {room}");
+
+    // A wrong PIN: 403 with cause 21, and the caller does not stay.
+    let (st, v) = cascade(Some("1111")).await;
+    assert_eq!(st, 403, "{v}");
+    assert_eq!(v["q931_cause"], 21, "{v}");
+    let reason = v["detail"].as_str().unwrap_or_default();
+    assert!(reason.contains("PIN"), "{v}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let room = s.get(format!("{}/v1/rooms/2468", s.mcu)).await;
+        if people(&room).len() == 1 {
+            assert_eq!(people(&room)[0]["state"], "connected", "{room}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the refused caller stayed: {room}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // No PIN at all: the gateway cannot know that the room wants one, so the call is answered
+    // (201); the MCU holds the caller as awaiting_pin, then releases it with cause 21 at its
+    // (here 2 s) PIN timeout, and the cascade ends.
+    let (st, v) = cascade(None).await;
+    assert_eq!(st, 201, "{v}");
+    let cascade_id = v["id"].as_i64().unwrap();
+    let call = v["gateway_call_id"].as_str().unwrap().to_owned();
+    let room = s.get(format!("{}/v1/rooms/2468", s.mcu)).await;
+    let waiting: Vec<Value> = people(&room)
+        .into_iter()
+        .filter(|p| p["state"] == "awaiting_pin")
+        .collect();
+    assert_eq!(waiting.len(), 1, "{room}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let rec = s.get(format!("{}/v1/calls/{call}", s.gateway)).await;
+        if rec["ended_at"].is_string() {
+            assert_eq!(rec["q931_cause"], 21, "{rec}");
+            assert_eq!(rec["released_by"], "mcu", "{rec}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the MCU kept a caller without PIN: {rec}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let conf = s.get(format!("{}/v1/conferences/{a}", s.vnet)).await;
+        let ended = conf["cascades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == cascade_id && c["state"] == "ended");
+        let room = s.get(format!("{}/v1/rooms/2468", s.mcu)).await;
+        if ended && people(&room).len() == 1 {
+            assert_eq!(people(&room)[0]["state"], "connected", "{room}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{conf}\n{room}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The gateway's own answers: a wrong PIN, and a PIN that is not digits.
+    let (st, v) = s
+        .post(
+            format!("{}/v1/calls", s.gateway),
+            json!({"dial": dial, "pin": "9999"}),
+        )
+        .await;
+    assert_eq!((st, v["q931_cause"].as_i64()), (403, Some(21)), "{v}");
+    let (st, v) = s
+        .post(
+            format!("{}/v1/calls", s.gateway),
+            json!({"dial": dial, "pin": "12a"}),
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+    let (st, v) = cascade(Some("12a")).await;
+    assert_eq!(st, 400, "{v}");
+
+    // A room without a PIN lets a caller in whether or not it keys one.
+    let (st, v) = s
+        .post(
+            format!("{}/v1/conferences/{a}/cascades", s.vnet),
+            json!({"dial": format!("801357@127.0.0.1:{h}"), "pin": "5555"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let room = s.get(format!("{}/v1/rooms/1357", s.mcu)).await;
+    assert_eq!(people(&room).len(), 1, "{room}");
+    assert_eq!(people(&room)[0]["state"], "connected", "{room}");
 }

@@ -50,6 +50,12 @@ pub struct NewCall {
     /// receives the VN side's. Without it the gateway sends to wherever the VN side sends from.
     #[serde(default)]
     pub media: Option<MediaAddresses>,
+    /// The conference's PIN (1 to 16 digits), keyed as DTMF (H.245 userInput, one indication
+    /// per key, then `#`) right after the MCU answered. The answer is 201 once the MCU admitted
+    /// the call after the PIN, 403 with Q.850 cause 21 when it released it instead.
+    #[serde(default)]
+    #[schema(example = "4321")]
+    pub pin: Option<String>,
 }
 
 /// Query of `GET /v1/calls`.
@@ -103,8 +109,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     post, path = "/v1/calls", request_body = NewCall,
     responses(
         (status = 201, description = "The MCU answered", body = CallRecord),
-        (status = 400, description = "Malformed dial string", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Rejected / locked (Q.850 cause 21)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed dial string or PIN", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Rejected: room locked, or PIN wrong or missing (Q.850 cause 21)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conference (Q.850 cause 1)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conference full / busy (Q.850 cause 17)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown dial prefix", body = Problem, content_type = "application/problem+json"),
@@ -114,11 +120,16 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     )
 )]
 async fn create_call(State(s): State<AppState>, ApiJson(body): ApiJson<NewCall>) -> Response {
-    match s
+    let placed = s
         .calls
-        .place(&body.dial, body.display.as_deref(), body.media)
-        .await
-    {
+        .place(
+            &body.dial,
+            body.display.as_deref(),
+            body.media,
+            body.pin.as_deref(),
+        )
+        .await;
+    match placed {
         Ok(record) => (
             StatusCode::CREATED,
             [(header::LOCATION, format!("/v1/calls/{}", record.id))],
@@ -224,6 +235,12 @@ pub fn place_problem(dial: &str, e: PlaceError) -> Problem {
         )
         .detail(format!("{dial:?}: {err}"))
         .with("dial", dial),
+        PlaceError::BadPin => Problem::new(
+            StatusCode::BAD_REQUEST,
+            &format!("{PROBLEM}malformed-pin"),
+            "Malformed PIN",
+        )
+        .detail(e.to_string()),
         PlaceError::NoRoute(err) => {
             let kind = match err {
                 RouteError::NoConference { .. } => "no-conference-number",

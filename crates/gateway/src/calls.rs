@@ -37,6 +37,9 @@ pub enum PlaceError {
     /// The number matches no dial-plan prefix (nothing was recorded or sent).
     #[error(transparent)]
     NoRoute(#[from] RouteError),
+    /// The PIN is not 1 to 16 digits (nothing was recorded or sent).
+    #[error("pin must be 1 to 16 digits")]
+    BadPin,
     /// The MCU host name does not resolve.
     #[error("cannot resolve MCU host {host}: {source}")]
     Unresolvable {
@@ -158,15 +161,22 @@ impl Calls {
         self.inner.media.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Places a call to `dial` and returns its record once the MCU answered. `media` is where
-    /// the VN side receives this call's media (none: learnt from what it sends).
+    /// Places a call to `dial` and returns its record once the MCU answered (and, with a `pin`,
+    /// admitted the call after it was keyed). `media` is where the VN side receives this call's
+    /// media (none: learnt from what it sends).
     pub async fn place(
         &self,
         dial: &str,
         display: Option<&str>,
         media: Option<MediaAddresses>,
+        pin: Option<&str>,
     ) -> Result<CallRecord, PlaceError> {
         let parsed: DialString = dial.parse()?;
+        if pin
+            .is_some_and(|p| !(1..=16).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(PlaceError::BadPin);
+        }
         let routed = self.inner.settings.plan.route(&parsed.number)?;
         if self.inner.shutdown.is_triggered() {
             return Err(PlaceError::ShuttingDown);
@@ -216,7 +226,8 @@ impl Calls {
             addr,
             record.mcu.clone(),
             display,
-        );
+        )
+        .with_pin(pin.map(str::to_owned));
         let attempt = tokio::time::timeout(
             self.inner.settings.call_timeout,
             self.inner.dialer.dial(request),
@@ -444,6 +455,22 @@ fn fail(record: &mut CallRecord, failure: Option<DialFailure>) {
                 h225_reason,
                 format!(
                     "the MCU refused the call to conference {}: {words}",
+                    record.conference
+                ),
+            )
+        }
+        Some(DialFailure::PinRefused {
+            q931_cause,
+            h225_reason,
+        }) => {
+            let cause = q931_cause.or(h225_reason.map(|r| r.q850_cause()));
+            let words = cause.map_or("no cause given", service::release::cause_text);
+            (
+                CallResult::Rejected,
+                cause,
+                h225_reason,
+                format!(
+                    "the MCU answered, then refused the call to conference {} at PIN entry (wrong or missing PIN): {words}",
                     record.conference
                 ),
             )

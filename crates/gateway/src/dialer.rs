@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// What to dial.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DialRequest {
     /// The gateway's call id (also usable as the H.323 CallIdentifier's seed, or for logs).
@@ -42,6 +42,24 @@ pub struct DialRequest {
     pub display: String,
     /// Caller alias: h323-ID in sourceAddress (the VN conference's name).
     pub caller_alias: String,
+    /// Conference PIN to key as DTMF once the MCU answered; the dial succeeds only if the MCU
+    /// keeps the call after it.
+    pub pin: Option<String>,
+}
+
+// By hand: the PIN must not reach logs through `{:?}`.
+impl std::fmt::Debug for DialRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DialRequest")
+            .field("call_id", &self.call_id)
+            .field("conference", &self.conference)
+            .field("mcu", &self.mcu)
+            .field("mcu_name", &self.mcu_name)
+            .field("display", &self.display)
+            .field("caller_alias", &self.caller_alias)
+            .field("pin", &self.pin.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 impl DialRequest {
@@ -60,7 +78,14 @@ impl DialRequest {
             mcu_name,
             caller_alias: display.clone(),
             display,
+            pin: None,
         }
+    }
+
+    /// The same request with a conference PIN.
+    pub fn with_pin(mut self, pin: Option<String>) -> Self {
+        self.pin = pin;
+        self
     }
 }
 
@@ -92,6 +117,15 @@ pub enum DialFailure {
     /// The MCU answered the Setup with ReleaseComplete (no such room, full, locked, …).
     #[error("the MCU refused the call (cause {q931_cause:?}, reason {h225_reason:?})")]
     Rejected {
+        /// Cause IE value, if the ReleaseComplete had one.
+        q931_cause: Option<u8>,
+        /// ReleaseComplete-UUIE reason, if any.
+        h225_reason: Option<ReleaseReason>,
+    },
+    /// The MCU answered, then released the call at PIN entry (wrong or missing PIN, usually
+    /// cause 21).
+    #[error("the MCU refused the PIN (cause {q931_cause:?}, reason {h225_reason:?})")]
+    PinRefused {
         /// Cause IE value, if the ReleaseComplete had one.
         q931_cause: Option<u8>,
         /// ReleaseComplete-UUIE reason, if any.

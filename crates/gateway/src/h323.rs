@@ -2,6 +2,18 @@
 //! one task per call. The Setup carries the conference number as `destinationAddress`
 //! dialedDigits and Q.931 Called party number, the VN conference's name as h323-ID and Display;
 //! fast connect and H.245 tunnelling are offered, separate H.245 is used when the MCU asks.
+//!
+//! Without a PIN the call counts as answered at Connect. With one, the PIN is keyed right after
+//! Connect as one UserInputIndication (alphanumeric, the form every H.245 peer takes) per key,
+//! then `#`, the way an endpoint's keypad sends DTMF, and the call counts as answered once the
+//! MCU admitted it to the conference, which an MCU shows with H.245 `terminalNumberAssign`
+//! (cascade's MCU sends it after the right PIN). An MCU that never sends it (or a room without
+//! a PIN, where the keys mean nothing) is taken to have admitted the call once it kept it for
+//! [`ADMISSION_WAIT`] after the keys; refusing, it releases the call (cause 21), which the
+//! gateway reports as [`DialFailure::PinRefused`].
+//!
+//! A call without a PIN into a room that wants one is answered and later released by the MCU
+//! at its PIN timeout; the gateway reports that as any release (`/v1/events`).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,11 +30,18 @@ use tokio::net::TcpStream;
 
 use crate::dialer::{call_pair, CallEnd, CallHandle, DialFailure, DialRequest, Dialer, Initiator};
 
+/// How long to wait after keying a PIN for the MCU's admission or refusal before taking the
+/// call as kept. Long enough for a loaded MCU to answer a few H.245 messages; it delays only
+/// calls that carry a PIN to an MCU that does not show admission.
+pub const ADMISSION_WAIT: Duration = Duration::from_secs(1);
+
 /// Places H.323 calls for the gateway.
 #[derive(Debug, Clone)]
 pub struct H323Dialer {
     /// Q.931 timers; T303 bounds the wait for the MCU's first answer.
     pub timers: CallTimers,
+    /// See [`ADMISSION_WAIT`].
+    pub admission_wait: Duration,
 }
 
 impl Default for H323Dialer {
@@ -32,6 +51,7 @@ impl Default for H323Dialer {
                 t303: Duration::from_secs(8),
                 ..CallTimers::default()
             },
+            admission_wait: ADMISSION_WAIT,
         }
     }
 }
@@ -107,26 +127,7 @@ impl Dialer for H323Dialer {
                 Event::Connected => break,
                 Event::Released(r) => {
                     guard.0 = None;
-                    return Err(match r.by {
-                        Side::Remote if r.cause == CauseValue::DestinationOutOfOrder => {
-                            DialFailure::Protocol {
-                                detail: "the MCU closed the call signalling connection".into(),
-                            }
-                        }
-                        Side::Remote => DialFailure::Rejected {
-                            q931_cause: Some(r.cause.code()),
-                            h225_reason: reason(&r),
-                        },
-                        Side::Local
-                            if r.cause == CauseValue::RecoveryOnTimerExpiry
-                                || r.cause == CauseValue::NoAnswer =>
-                        {
-                            DialFailure::Timeout
-                        }
-                        Side::Local => DialFailure::Protocol {
-                            detail: format!("call cleared locally: cause {}", r.cause),
-                        },
-                    });
+                    return Err(refusal(&r));
                 }
                 Event::H245(e) => {
                     if let Some(m) = crate::media::relay::media_event(&e) {
@@ -134,6 +135,14 @@ impl Dialer for H323Dialer {
                     }
                 }
                 _ => {}
+            }
+        }
+        // Without a PIN the call is up at Connect, as it always was: no keys, no wait.
+        if let Some(pin) = request.pin.as_deref() {
+            let admitted = key_pin(&mut task, pin, self.admission_wait, &media_tx).await;
+            if let Err(e) = admitted {
+                guard.0 = None;
+                return Err(e);
             }
         }
         guard.0 = None;
@@ -145,6 +154,70 @@ impl Dialer for H323Dialer {
         });
         tokio::spawn(run_connected(task, control, media_tx));
         Ok(handle)
+    }
+}
+
+/// What a release before the call was up means for the gateway.
+fn refusal(r: &Release) -> DialFailure {
+    match r.by {
+        Side::Remote if r.cause == CauseValue::DestinationOutOfOrder => DialFailure::Protocol {
+            detail: "the MCU closed the call signalling connection".into(),
+        },
+        Side::Remote => DialFailure::Rejected {
+            q931_cause: Some(r.cause.code()),
+            h225_reason: reason(r),
+        },
+        Side::Local
+            if r.cause == CauseValue::RecoveryOnTimerExpiry || r.cause == CauseValue::NoAnswer =>
+        {
+            DialFailure::Timeout
+        }
+        Side::Local => DialFailure::Protocol {
+            detail: format!("call cleared locally: cause {}", r.cause),
+        },
+    }
+}
+
+/// Keys `pin` then `#` and waits for the MCU's `terminalNumberAssign` or its release (see the
+/// module doc), passing media events on meanwhile.
+async fn key_pin(
+    task: &mut CallTask,
+    pin: &str,
+    wait: Duration,
+    media: &tokio::sync::mpsc::UnboundedSender<crate::media::McuEvent>,
+) -> Result<(), DialFailure> {
+    for k in pin.chars().chain(['#']) {
+        let _ = task.commands.send(Command::UserInput(k.to_string()));
+    }
+    let timer = tokio::time::sleep(wait);
+    tokio::pin!(timer);
+    loop {
+        tokio::select! {
+            // Kept without a word: an MCU that does not show admission, or a room without a PIN.
+            () = &mut timer => return Ok(()),
+            e = task.events.recv() => match e {
+                Some(Event::H245(H245Event::TerminalNumberAssigned { .. })) => return Ok(()),
+                Some(Event::H245(e)) => {
+                    if let Some(m) = crate::media::relay::media_event(&e) {
+                        let _ = media.send(m);
+                    }
+                }
+                Some(Event::Released(r)) => {
+                    return Err(match refusal(&r) {
+                        DialFailure::Rejected { q931_cause, h225_reason } => {
+                            DialFailure::PinRefused { q931_cause, h225_reason }
+                        }
+                        other => other,
+                    })
+                }
+                None => {
+                    return Err(DialFailure::Protocol {
+                        detail: "the call task ended without a release".into(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
     }
 }
 

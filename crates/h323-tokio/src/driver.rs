@@ -29,6 +29,13 @@ pub enum Command {
     FastUpdate(u16),
     /// Send DTMF or text.
     UserInput(String),
+    /// As an MCU: tell the peer its conference label (`terminalNumberAssign`).
+    AssignTerminalNumber {
+        /// The MCU's number.
+        mcu: u8,
+        /// The terminal's.
+        terminal: u8,
+    },
 }
 
 /// The owner's end of a call task.
@@ -163,6 +170,9 @@ fn apply(call: &mut Call, c: Command) {
         Command::Hangup(cause) => call.hangup(now, cause),
         Command::FastUpdate(ch) => call.request_fast_update(now, ch),
         Command::UserInput(s) => call.send_user_input(now, &s),
+        Command::AssignTerminalNumber { mcu, terminal } => {
+            call.assign_terminal_number(now, mcu, terminal)
+        }
     }
 }
 

@@ -128,6 +128,12 @@ fn capability_set_and_channel_fields_reach_asn1tools() {
     );
     let clc = get("closeLogicalChannel");
     assert_eq!(clc["reason"], json!({"choice": "unknown", "value": null}));
+    // The MCU's admission after a room PIN (mcu::pin), from our constructor.
+    let tna = get("conferenceIndication");
+    assert_eq!(
+        tna,
+        json!({"choice": "terminalNumberAssign", "value": {"mcuNumber": 1, "terminalNumber": 7}})
+    );
 }
 
 #[test]
@@ -142,6 +148,9 @@ fn messages_encoded_by_asn1tools_decode_in_ours() {
                "value": {"choice": "disconnect", "value": null}}}),
         json!({"choice": "indication", "value": {"choice": "userInput",
                "value": {"choice": "alphanumeric", "value": "123#"}}}),
+        json!({"choice": "indication", "value": {"choice": "conferenceIndication",
+               "value": {"choice": "terminalNumberAssign",
+                         "value": {"mcuNumber": 192, "terminalNumber": 1}}}}),
         json!({"choice": "request", "value": {"choice": "openLogicalChannel", "value": {
             "forwardLogicalChannelNumber": 101,
             "forwardLogicalChannelParameters": {

@@ -8,6 +8,7 @@
 //! default_room = "1000"          # calls without a called alias go here (optional)
 //! auto_create_rooms = false      # create unknown rooms on first call, as OpenMCU-ru does
 //! default_max_participants = 16  # for rooms created without a limit
+//! pin_timeout = "20s"            # time a caller has to key a room's PIN (DTMF)
 //! [[rooms]]                      # seeded at start when absent from the database
 //! number = "1234"
 //! name = "Weekly"
@@ -21,6 +22,7 @@
 //! ```
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use service::config::{self, ConfigError, LogFormat, Sources};
@@ -40,7 +42,7 @@ pub struct RoomSpec {
     /// Refuse new callers.
     #[serde(default)]
     pub locked: bool,
-    /// Optional PIN (stored; checked once DTMF collection exists).
+    /// Optional PIN (1 to 16 digits) callers key as DTMF after the MCU answered.
     #[serde(default)]
     pub pin: Option<String>,
 }
@@ -125,6 +127,10 @@ pub struct Config {
     /// The rooms' continuous-presence video.
     #[serde(default)]
     pub video: VideoConfig,
+    /// How long a caller into a room with a PIN has to key it before the call is released
+    /// with cause 21.
+    #[serde(with = "humantime_serde")]
+    pub pin_timeout: Duration,
 }
 
 impl Default for Config {
@@ -139,6 +145,7 @@ impl Default for Config {
             default_max_participants: 16,
             rooms: Vec::new(),
             video: VideoConfig::default(),
+            pin_timeout: crate::pin::DEFAULT_PIN_TIMEOUT,
         }
     }
 }
@@ -166,10 +173,21 @@ pub struct Args {
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
+    /// Time a caller has to key a room's PIN, e.g. `20s` [default: 20s].
+    #[arg(long, value_name = "DURATION")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_timeout: Option<String>,
 }
 
 /// Keys read from `CASCADE_*` / `CASCADE_MCU_*`.
-pub const ENV_KEYS: &[&str] = &["http", "h323", "data", "log_format", "default_room"];
+pub const ENV_KEYS: &[&str] = &[
+    "http",
+    "h323",
+    "data",
+    "log_format",
+    "default_room",
+    "pin_timeout",
+];
 
 impl Config {
     /// Merges defaults, environment, `args.config` and `args`.

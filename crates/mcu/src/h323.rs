@@ -6,7 +6,8 @@
 //! The Setup is routed by [`RoomRegistry::join`]: refused calls get ReleaseComplete with the
 //! registry's Q.850 cause and H.225.0 reason; admitted ones CallProceeding then Connect.
 //! An admitted call hands its media sockets to the room's media engine ([`crate::media`]) and
-//! passes every event through [`crate::media::ParticipantMedia::note`] on its way.
+//! passes every event through [`crate::media::ParticipantMedia::note`] on its way; in a room
+//! with a PIN only once the caller keyed it ([`crate::pin`]), its media held until then.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,10 +22,13 @@ use h323::q931::CauseValue;
 use h323_tokio::{Command, MediaSockets};
 use service::release::ReleaseReason;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
 use crate::admission::{AdmissionRequest, Alias};
-use crate::registry::{Caller, LeaveCause, ParticipantCommand, RoomRegistry};
+use crate::media::{HeldMedia, ParticipantMedia};
+use crate::pin::{self, GateStep, PinGate};
+use crate::registry::{Caller, LeaveCause, ParticipantCommand, RoomRegistry, Seat};
 use crate::signalling::{Signalling, SignallingContext};
 
 /// H.323 signalling for the MCU.
@@ -55,7 +59,7 @@ impl Signalling for H323Signalling {
                     r = ctx.listener.accept() => match r {
                         Ok((stream, peer)) => {
                             seed = seed.wrapping_add(0x9E37_79B9);
-                            calls.spawn(serve_call(stream, peer, ctx.rooms.clone(), self.name.clone(), seed));
+                            calls.spawn(serve_call(stream, peer, ctx.rooms.clone(), self.name.clone(), seed, ctx.pin_timeout));
                         }
                         Err(e) => tracing::warn!(error = %e, "accept failed"),
                     },
@@ -119,6 +123,7 @@ async fn serve_call(
     rooms: RoomRegistry,
     name: String,
     seed: u64,
+    pin_timeout: Duration,
 ) {
     let local = match stream.local_addr() {
         Ok(a) => a,
@@ -188,14 +193,26 @@ async fn serve_call(
             return;
         }
     };
-    // The room's media engine takes the sockets; dropping `media` stops this caller's media.
-    let media = rooms.join_media(&seat, media, task.commands.clone());
+    // A room without a PIN: the caller is in its media at once, as it is in the room. With a PIN
+    // (crate::pin) it is answered now but its media is held, and it is listed awaiting_pin,
+    // until the keyed PIN matched.
+    let mut gate = PinGate::new(seat.pin(), pin_timeout);
+    let mut media = if gate.admitted() {
+        CallMedia::Joined(rooms.join_media(&seat, media, task.commands.clone()))
+    } else {
+        CallMedia::Held(Some(HeldMedia::new(media)))
+    };
     let _ = task.commands.send(Command::Proceed);
     let _ = task.commands.send(Command::Accept);
     let mut codecs: Vec<&'static str> = Vec::new();
     let mut connected = false;
     loop {
         tokio::select! {
+            step = gate.expired() => {
+                if let GateStep::Release(cause) = step {
+                    let _ = task.commands.send(Command::Hangup(CauseValue::from_code(cause)));
+                }
+            }
             cmd = seat.next_command() => match cmd {
                 Some(ParticipantCommand::Release { q850_cause, .. }) => {
                     let _ = task.commands.send(Command::Hangup(CauseValue::from_code(q850_cause)));
@@ -205,13 +222,25 @@ async fn serve_call(
             e = task.events.recv() => match media.note(e) {
                 Some(Event::Connected) => {
                     connected = true;
-                    seat.connected(codecs.iter().map(|s| s.to_string()).collect());
+                    if gate.admitted() {
+                        seat.connected(codecs.iter().map(|s| s.to_string()).collect());
+                    }
                 }
+                Some(Event::H245(H245Event::UserInput(keys))) => match gate.input(&keys) {
+                    GateStep::Admit => {
+                        media.join(&rooms, &seat, &task.commands);
+                        pin::admit(&seat, connected.then_some(&codecs[..]), &task.commands);
+                    }
+                    GateStep::Release(cause) => {
+                        let _ = task.commands.send(Command::Hangup(CauseValue::from_code(cause)));
+                    }
+                    GateStep::Wait => {}
+                },
                 Some(Event::H245(H245Event::ChannelOpened(ch))) => {
                     let label = codec_label(ch.codec);
                     if !codecs.contains(&label) {
                         codecs.push(label);
-                        if connected {
+                        if connected && gate.admitted() {
                             seat.connected(codecs.iter().map(|s| s.to_string()).collect());
                         }
                     }
@@ -221,6 +250,38 @@ async fn serve_call(
                     return;
                 }
                 Some(_) => {}
+            }
+        }
+    }
+}
+
+/// A call's media: held while the caller keys its room's PIN, then in the room's media engine,
+/// which takes the sockets; dropping it stops this caller's media.
+enum CallMedia {
+    /// `None` only for the instant of joining.
+    Held(Option<HeldMedia>),
+    Joined(ParticipantMedia),
+}
+
+impl CallMedia {
+    fn note(&mut self, e: Option<Event>) -> Option<Event> {
+        match self {
+            CallMedia::Held(Some(h)) => h.note(e),
+            CallMedia::Held(None) => e,
+            CallMedia::Joined(m) => m.note(e),
+        }
+    }
+
+    /// Puts the caller in its room's media, with the channels that opened while it was held.
+    fn join(&mut self, rooms: &RoomRegistry, seat: &Seat, commands: &UnboundedSender<Command>) {
+        if let CallMedia::Held(h) = self {
+            if let Some(h) = h.take() {
+                let (sockets, channels) = h.release();
+                let m = rooms.join_media(seat, sockets, commands.clone());
+                for c in &channels {
+                    m.on_h245(c);
+                }
+                *self = CallMedia::Joined(m);
             }
         }
     }

@@ -29,6 +29,7 @@ pub mod api;
 pub mod config;
 pub mod h323;
 pub mod media;
+pub mod pin;
 pub mod registry;
 pub mod room;
 pub mod server;

@@ -75,7 +75,8 @@ pub struct Participant {
     pub address: String,
     /// Negotiated codecs (empty until connected).
     pub codecs: Vec<String>,
-    /// `connecting` until the call is answered, then `connected`.
+    /// `connecting` until the call is answered, then `connected`; in a room with a PIN,
+    /// `awaiting_pin` from admission until the caller keyed it (holding its place meanwhile).
     pub state: &'static str,
     /// When admitted.
     #[serde(with = "time::serde::rfc3339")]
@@ -436,6 +437,11 @@ impl RoomRegistry {
                     h225_reason: ReleaseReason::CalledPartyNotRegistered,
                 });
             };
+            let pin = entry.room.pin.clone();
+            let mut info = info;
+            if pin.is_some() {
+                info.state = "awaiting_pin";
+            }
             entry.participants.insert(
                 id,
                 Live {
@@ -447,6 +453,7 @@ impl RoomRegistry {
             let seat = Seat {
                 id,
                 room: room.clone(),
+                pin,
                 commands: rx,
                 registry: Some(self.clone()),
             };
@@ -739,10 +746,10 @@ fn view(e: &Entry) -> RoomView {
 
 /// A caller's place in a room, held by its H.323 call task for the life of the call. Dropping
 /// it leaves the room.
-#[derive(Debug)]
 pub struct Seat {
     id: ParticipantId,
     room: String,
+    pin: Option<String>,
     commands: mpsc::Receiver<ParticipantCommand>,
     registry: Option<RoomRegistry>,
 }
@@ -750,6 +757,17 @@ pub struct Seat {
 impl std::fmt::Debug for RoomRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RoomRegistry").finish_non_exhaustive()
+    }
+}
+
+// By hand: the PIN must not reach logs through `{:?}`.
+impl std::fmt::Debug for Seat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seat")
+            .field("id", &self.id)
+            .field("room", &self.room)
+            .field("pin_protected", &self.pin.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -762,6 +780,11 @@ impl Seat {
     /// Room number.
     pub fn room(&self) -> &str {
         &self.room
+    }
+
+    /// The room's PIN when the caller joined, which it must key before it is admitted.
+    pub fn pin(&self) -> Option<&str> {
+        self.pin.as_deref()
     }
 
     /// The next order for the call task (cancel-safe, for `select!`); `None` never comes while

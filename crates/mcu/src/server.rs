@@ -27,6 +27,7 @@ pub struct Server {
     h323: TcpListener,
     rooms: RoomRegistry,
     db: Db,
+    pin_timeout: Duration,
 }
 
 impl Server {
@@ -64,6 +65,7 @@ impl Server {
             h323,
             rooms,
             db,
+            pin_timeout: config.pin_timeout,
         })
     }
 
@@ -101,6 +103,7 @@ impl Server {
             listener: self.h323,
             rooms: self.rooms.clone(),
             shutdown: shutdown.clone(),
+            pin_timeout: self.pin_timeout,
         };
         let h323 = tokio::spawn(Box::new(signalling).serve(ctx));
         let rooms = self.rooms.clone();

@@ -14,6 +14,8 @@
 //! On shutdown the server asks every seat to release (cause 16) before the HTTP API stops; the
 //! implementation should stop accepting when `shutdown` fires and return once its calls ended.
 
+use std::time::Duration;
+
 use futures_util::future::BoxFuture;
 use service::shutdown::Shutdown;
 use tokio::net::TcpListener;
@@ -29,6 +31,8 @@ pub struct SignallingContext {
     pub rooms: RoomRegistry,
     /// Fires when the MCU stops.
     pub shutdown: Shutdown,
+    /// How long a caller has to key a room's PIN ([`crate::pin`]).
+    pub pin_timeout: Duration,
 }
 
 /// An H.323 call-signalling front end for the MCU.

@@ -24,7 +24,7 @@ const RECENT_RELEASES: usize = 1024;
 pub const MAX_NAME_LEN: usize = 128;
 
 /// Body of `POST /v1/conferences/{id}/cascades`: either `dial`, or `conference` and `mcu`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CascadeRequest {
     /// Full dial string, e.g. `801234@192.0.2.10`.
@@ -36,6 +36,22 @@ pub struct CascadeRequest {
     /// MCU address.
     #[serde(default)]
     pub mcu: Option<String>,
+    /// The remote conference's PIN, which the gateway keys as DTMF once the MCU answered (never
+    /// stored).
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
+// By hand: the PIN must not reach logs through `{:?}`.
+impl std::fmt::Debug for CascadeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CascadeRequest")
+            .field("dial", &self.dial)
+            .field("conference", &self.conference)
+            .field("mcu", &self.mcu)
+            .field("pin", &self.pin.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 /// A VN operation that failed; each maps to a problem+json answer.
@@ -231,6 +247,14 @@ impl Vnet {
         req: &CascadeRequest,
     ) -> Result<Cascade, VnetError> {
         let (dial, conference, mcu) = self.target(req)?;
+        // Checked here as the gateway does, so that a bad PIN is refused before any record.
+        if req
+            .pin
+            .as_deref()
+            .is_some_and(|p| !(1..=16).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(VnetError::Invalid("pin must be 1 to 16 digits".into()));
+        }
         // Only the name is needed: loading the conference would read every cascade it ever had.
         let name = self
             .inner
@@ -270,7 +294,12 @@ impl Vnet {
             }
         };
         let offer = leg.as_ref().map(|l| l.addresses);
-        match self.inner.gateway.place(&dial, &name, offer.as_ref()).await {
+        let placed = self
+            .inner
+            .gateway
+            .place(&dial, &name, offer.as_ref(), req.pin.as_deref())
+            .await;
+        match placed {
             Ok(call) => {
                 if let Some(leg) = leg {
                     let gateway = call.media.unwrap_or_default();
@@ -310,7 +339,14 @@ impl Vnet {
                     .get("call_id")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
-                k.reason = Some(failure_reason(&problem, &k.conference, &k.mcu));
+                k.reason = Some(if req.pin.is_some() && problem.q931_cause == Some(21) {
+                    format!(
+                        "conference {} on {} refused the PIN (wrong, or not accepted in time)",
+                        k.conference, k.mcu
+                    )
+                } else {
+                    failure_reason(&problem, &k.conference, &k.mcu)
+                });
                 self.save(&k).await?;
                 metrics::counter!("cascade_vnet_cascades_total", "result" => "failed").increment(1);
                 tracing::info!(
@@ -518,7 +554,7 @@ pub fn failure_reason(p: &Problem, conference: &str, mcu: &str) -> String {
         (_, Some(1)) | (404, None) => format!("conference {conference} does not exist on {mcu}"),
         (_, Some(17)) | (409, None) => format!("conference {conference} on {mcu} is full"),
         (_, Some(21)) | (403, None) => {
-            format!("conference {conference} on {mcu} refused the call (locked or not allowed)")
+            format!("conference {conference} on {mcu} refused the call (locked, not allowed, or a PIN is needed)")
         }
         (504, _) => format!("the MCU {mcu} did not answer within the gateway's call timeout"),
         (400, _) => format!("the gateway refused the dial string: {detail}"),

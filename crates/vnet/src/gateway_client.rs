@@ -98,16 +98,21 @@ impl GatewayClient {
             .header(reqwest::header::ACCEPT, "text/event-stream")
     }
 
-    /// `POST /v1/calls`; `media` is where we receive the call's media.
+    /// `POST /v1/calls`; `media` is where we receive the call's media, `pin` the conference
+    /// PIN when there is one.
     pub async fn place(
         &self,
         dial: &str,
         display: &str,
         media: Option<&MediaAddresses>,
+        pin: Option<&str>,
     ) -> Result<GatewayCall, GatewayError> {
         let mut body = serde_json::json!({ "dial": dial, "display": display });
         if let Some(m) = media {
             body["media"] = serde_json::to_value(m).unwrap_or_default();
+        }
+        if let Some(pin) = pin {
+            body["pin"] = pin.into();
         }
         let r = self
             .http

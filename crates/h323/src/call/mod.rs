@@ -588,6 +588,13 @@ impl Call {
         self.flush_h245(now);
     }
 
+    /// As an MCU, tells the peer its label in the conference (`terminalNumberAssign`), the
+    /// sign that it is in.
+    pub fn assign_terminal_number(&mut self, now: Instant, mcu: u8, terminal: u8) {
+        self.h245.assign_terminal_number(mcu, terminal);
+        self.flush_h245(now);
+    }
+
     /// Asks the peer for an intra picture on the video channel it sends us.
     pub fn request_fast_update(&mut self, now: Instant, channel: u16) {
         self.h245.request_fast_update(channel);
@@ -603,7 +610,14 @@ impl Call {
     ) {
         if self.h245.started() && !self.h245.ended() {
             self.h245.end_session();
-            self.flush_h245(now);
+            if self.transport == H245Transport::Tunnelled {
+                // Into the ReleaseComplete, not a Facility of its own: a peer that got the
+                // endSessionCommand first would clear the call itself with cause 16, and the
+                // cause sent here would be lost.
+                self.collect_h245();
+            } else {
+                self.flush_h245(now);
+            }
         }
         let reason_name = reason.as_ref().map(uu::release_reason_name);
         let body = uu::release_complete(self.call_id, reason);
@@ -808,6 +822,10 @@ impl Call {
                 self.on_answer_fields(now, received.as_ref());
             }
             MessageType::ReleaseComplete => {
+                // The peer's ReleaseComplete ends the call, with its cause. The endSessionCommand
+                // tunnelled in it must not start a release of our own, which would answer it with
+                // a ReleaseComplete and report cause 16 instead of the peer's.
+                self.state = CallState::Released;
                 self.on_tunnelled(now, received.as_ref());
                 let cause = msg
                     .cause()

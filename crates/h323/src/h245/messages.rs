@@ -6,14 +6,15 @@ use std::net::{IpAddr, SocketAddr};
 
 use h323_asn1::h245::{
     CloseLogicalChannel, CloseLogicalChannelAck, CloseLogicalChannelReason,
-    CloseLogicalChannelSource, CommandMessage, DataType, EndSessionCommand, FlowControlCommand,
-    FlowControlCommandRestriction, FlowControlCommandScope, H2250LogicalChannelAckParameters,
-    H2250LogicalChannelParameters, H2250LogicalChannelParametersMediaPacketization,
-    IndicationMessage, LogicalChannelNumber, MasterSlaveDetermination, MasterSlaveDeterminationAck,
-    MasterSlaveDeterminationReject, MasterSlaveDeterminationRelease, MiscellaneousCommand,
-    MiscellaneousCommandType, MultimediaSystemControlMessage as Msg, OpenLogicalChannel,
-    OpenLogicalChannelAck, OpenLogicalChannelAckForwardMultiplexAckParameters,
-    OpenLogicalChannelConfirm, OpenLogicalChannelForwardLogicalChannelParameters,
+    CloseLogicalChannelSource, CommandMessage, ConferenceIndication, DataType, EndSessionCommand,
+    FlowControlCommand, FlowControlCommandRestriction, FlowControlCommandScope,
+    H2250LogicalChannelAckParameters, H2250LogicalChannelParameters,
+    H2250LogicalChannelParametersMediaPacketization, IndicationMessage, LogicalChannelNumber,
+    MasterSlaveDetermination, MasterSlaveDeterminationAck, MasterSlaveDeterminationReject,
+    MasterSlaveDeterminationRelease, McuNumber, MiscellaneousCommand, MiscellaneousCommandType,
+    MultimediaSystemControlMessage as Msg, OpenLogicalChannel, OpenLogicalChannelAck,
+    OpenLogicalChannelAckForwardMultiplexAckParameters, OpenLogicalChannelConfirm,
+    OpenLogicalChannelForwardLogicalChannelParameters,
     OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters as FwdMux,
     OpenLogicalChannelReject, OpenLogicalChannelRejectCause,
     OpenLogicalChannelReverseLogicalChannelParameters,
@@ -21,8 +22,9 @@ use h323_asn1::h245::{
     RTPPayloadTypePayloadDescriptor, RequestChannelClose, RequestChannelCloseReason,
     RequestMessage, ResponseMessage, RoundTripDelayRequest, RoundTripDelayResponse, SequenceNumber,
     TerminalCapabilitySet, TerminalCapabilitySetAck, TerminalCapabilitySetReject,
-    TerminalCapabilitySetRejectCause, TerminalCapabilitySetRelease, TransportAddress,
-    UnicastAddress, UnicastAddressIP6Address, UnicastAddressIPAddress, UserInputIndication,
+    TerminalCapabilitySetRejectCause, TerminalCapabilitySetRelease, TerminalLabel, TerminalNumber,
+    TransportAddress, UnicastAddress, UnicastAddressIP6Address, UnicastAddressIPAddress,
+    UserInputIndication,
 };
 use rasn::types::OctetString;
 
@@ -111,6 +113,16 @@ pub fn user_input(text: &str) -> Msg {
         UserInputIndication::alphanumeric(
             rasn::types::GeneralString::try_from(text.as_bytes().to_vec()).unwrap_or_default(),
         ),
+    ))
+}
+/// `conferenceIndication` `terminalNumberAssign`: an MCU tells a terminal its label in the
+/// conference (H.245 and H.243), which it does once the terminal is in.
+pub fn terminal_number_assign(mcu: u8, terminal: u8) -> Msg {
+    Msg::indication(IndicationMessage::conferenceIndication(
+        ConferenceIndication::terminalNumberAssign(TerminalLabel::new(
+            McuNumber(mcu.min(192)),
+            TerminalNumber(terminal.min(192)),
+        )),
     ))
 }
 /// `closeLogicalChannel` from the user (not the LCSE).

@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use h323_asn1::h245::{
-    CommandMessage, DataType, FlowControlCommandRestriction, FlowControlCommandScope,
-    FunctionNotUnderstood, IndicationMessage, MiscellaneousCommandType,
+    CommandMessage, ConferenceIndication, DataType, FlowControlCommandRestriction,
+    FlowControlCommandScope, FunctionNotUnderstood, IndicationMessage, MiscellaneousCommandType,
     MultimediaSystemControlMessage as Msg, OpenLogicalChannel, OpenLogicalChannelRejectCause,
     RequestChannelCloseAck, RequestMessage, ResponseMessage, UserInputIndication,
 };
@@ -157,6 +157,13 @@ pub enum H245Event {
     },
     /// User input (DTMF or text).
     UserInput(String),
+    /// The MCU gave us our label in its conference (`terminalNumberAssign`): we are in.
+    TerminalNumberAssigned {
+        /// The MCU's number.
+        mcu: u8,
+        /// Ours.
+        terminal: u8,
+    },
     /// A round-trip delay measurement finished.
     RoundTripDelay(Duration),
     /// The peer ended the H.245 session (endSessionCommand).
@@ -316,6 +323,11 @@ impl H245Session {
     /// Sends user input (DTMF digits or text).
     pub fn send_user_input(&mut self, text: &str) {
         self.out.push(m::user_input(text));
+    }
+
+    /// As an MCU, tells the terminal its label in the conference (`terminalNumberAssign`).
+    pub fn assign_terminal_number(&mut self, mcu: u8, terminal: u8) {
+        self.out.push(m::terminal_number_assign(mcu, terminal));
     }
 
     /// Measures the round-trip delay (the answer comes as [`H245Event::RoundTripDelay`]).
@@ -713,6 +725,14 @@ impl H245Session {
                 if let Some(t) = text {
                     self.events.push_back(H245Event::UserInput(t));
                 }
+            }
+            IndicationMessage::conferenceIndication(
+                ConferenceIndication::terminalNumberAssign(label),
+            ) => {
+                self.events.push_back(H245Event::TerminalNumberAssigned {
+                    mcu: label.mcu_number.0,
+                    terminal: label.terminal_number.0,
+                });
             }
             IndicationMessage::masterSlaveDeterminationRelease(_) => {
                 if let Some(MsdOutcome::Failed(why)) = self.msd.on_release() {

@@ -47,3 +47,29 @@ fn callee_hangs_up() {
     assert_eq!(p.caller.poll_timeout(), None);
     assert_eq!(p.callee.poll_timeout(), None);
 }
+
+#[test]
+fn the_peers_cause_survives_the_tunnelled_end_session() {
+    // An MCU refusing a caller after Connect (a wrong room PIN) sends cause 21 in a
+    // ReleaseComplete that carries the tunnelled endSessionCommand.
+    let mut p = active();
+    p.callee.hangup(p.now, CauseValue::CallRejected);
+    p.settle();
+    let releases: Vec<_> = p
+        .caller_events
+        .iter()
+        .filter(|e| matches!(e, Event::Released(_)))
+        .collect();
+    assert_eq!(releases.len(), 1, "{releases:?}");
+    let r = released(&p.caller_events).unwrap();
+    assert_eq!((r.cause, r.by), (CauseValue::CallRejected, Side::Remote));
+    assert!(p
+        .caller_events
+        .contains(&Event::H245(H245Event::EndSession)));
+    let callee_releases = p
+        .callee_events
+        .iter()
+        .filter(|e| matches!(e, Event::Released(_)))
+        .count();
+    assert_eq!(callee_releases, 1);
+}

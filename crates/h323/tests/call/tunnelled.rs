@@ -64,3 +64,21 @@ fn fast_update_and_user_input_reach_the_peer() {
         .callee_events
         .contains(&Event::H245(H245Event::UserInput("5".into()))));
 }
+
+#[test]
+fn the_mcus_terminal_number_reaches_the_caller() {
+    let mut p = Pair::new(
+        config(EndpointKind::Gateway, 40000),
+        config(EndpointKind::Mcu, 50000),
+    );
+    p.settle();
+    p.callee.accept(p.now);
+    p.callee.assign_terminal_number(p.now, 1, 7);
+    p.settle();
+    assert!(p
+        .caller_events
+        .contains(&Event::H245(H245Event::TerminalNumberAssigned {
+            mcu: 1,
+            terminal: 7
+        })));
+}

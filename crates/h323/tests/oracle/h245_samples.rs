@@ -347,5 +347,10 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             ))),
             "userInput",
         ),
+        // Built by our constructor, so that asn1tools judges it rather than the struct.
+        (
+            h323::h245::messages::terminal_number_assign(1, 7),
+            "conferenceIndication",
+        ),
     ]
 }

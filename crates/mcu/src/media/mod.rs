@@ -418,6 +418,56 @@ impl ParticipantMedia {
     }
 }
 
+/// A caller's media before it is in its room's media (a room with a PIN, while the caller keys
+/// it): the sockets stay bound, since their addresses were already signalled, but nothing reads
+/// or sends on them, so the caller hears and sees nothing of the room and is not mixed in. The
+/// channels that open meanwhile are remembered for [`HeldMedia::release`].
+#[derive(Debug)]
+pub struct HeldMedia {
+    sockets: MediaSockets,
+    channels: Vec<H245Event>,
+}
+
+impl HeldMedia {
+    /// Holds `sockets`.
+    pub fn new(sockets: MediaSockets) -> Self {
+        Self {
+            sockets,
+            channels: Vec::new(),
+        }
+    }
+
+    /// Remembers what a call event says about the channels and gives the event back, like
+    /// [`ParticipantMedia::note`]. Fast update requests are not kept: the room's encoder sends
+    /// an intra picture to whoever joins anyway.
+    pub fn note(&mut self, e: Option<Event>) -> Option<Event> {
+        if let Some(Event::H245(
+            h @ (H245Event::ChannelOpened(_) | H245Event::ChannelClosed { .. }),
+        )) = &e
+        {
+            self.channels.push(h.clone());
+        }
+        e
+    }
+
+    /// The sockets, emptied of what the caller sent while held (stale media that would
+    /// otherwise reach the mix in a burst), and the channel events to replay into
+    /// [`ParticipantMedia::on_h245`] once it joined.
+    pub fn release(self) -> (MediaSockets, Vec<H245Event>) {
+        let s = &self.sockets;
+        let mut buf = [0u8; 2048];
+        for socket in [&s.audio_rtp, &s.audio_rtcp, &s.video_rtp, &s.video_rtcp] {
+            // Bounded: a busy sender cannot keep the call task here.
+            for _ in 0..4096 {
+                if socket.try_recv_from(&mut buf).is_err() {
+                    break;
+                }
+            }
+        }
+        (self.sockets, self.channels)
+    }
+}
+
 impl Drop for ParticipantMedia {
     fn drop(&mut self) {
         for r in &self.readers {

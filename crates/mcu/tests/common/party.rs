@@ -82,6 +82,10 @@ pub struct Party {
     pub received: Arc<Mutex<Received>>,
     /// How many videoFastUpdatePicture the MCU sent us.
     pub fast_updates_from_mcu: Arc<Mutex<u32>>,
+    /// The label the MCU gave us with terminalNumberAssign (MCU, terminal), if it did.
+    pub terminal_number: Arc<Mutex<Option<(u8, u8)>>>,
+    /// The Q.850 cause the call was released with, once it was.
+    pub released: Arc<Mutex<Option<u8>>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -178,15 +182,25 @@ pub async fn join(
     let received = Arc::new(Mutex::new(Received::default()));
     let fast_updates = Arc::new(Mutex::new(0));
     let idr = Arc::new(AtomicBool::new(false));
+    let terminal_number = Arc::new(Mutex::new(None));
+    let released = Arc::new(Mutex::new(None));
     let mut tasks = Vec::new();
     {
         let (fast_updates, idr) = (fast_updates.clone(), idr.clone());
+        let (terminal_number, released) = (terminal_number.clone(), released.clone());
         let mut events = task.events;
         tasks.push(tokio::spawn(async move {
             while let Some(e) = events.recv().await {
-                if let Event::H245(H245Event::FastUpdateRequested { .. }) = e {
-                    *fast_updates.lock().unwrap() += 1;
-                    idr.store(true, Ordering::SeqCst);
+                match e {
+                    Event::H245(H245Event::FastUpdateRequested { .. }) => {
+                        *fast_updates.lock().unwrap() += 1;
+                        idr.store(true, Ordering::SeqCst);
+                    }
+                    Event::H245(H245Event::TerminalNumberAssigned { mcu, terminal }) => {
+                        *terminal_number.lock().unwrap() = Some((mcu, terminal));
+                    }
+                    Event::Released(r) => *released.lock().unwrap() = Some(r.cause.code()),
+                    _ => {}
                 }
             }
         }));
@@ -287,6 +301,8 @@ pub async fn join(
         channels,
         received,
         fast_updates_from_mcu: fast_updates,
+        terminal_number,
+        released,
         tasks,
     }
 }
