@@ -72,6 +72,26 @@ async fn fast_update_request_gets_an_idr() {
         after[0] || after[1],
         "IDR right after the request: {after:?}"
     );
+    // The room's figures count the request against the participant that made it (the cascade
+    // tests read this to see a VN terminal's PLI arrive as videoFastUpdatePicture).
+    let mut counted = (0, 0);
+    for _ in 0..20 {
+        let room = mcu.get("/v1/rooms/700").await;
+        let of = |alias: &str| {
+            room["participants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["alias"] == alias)
+                .map_or(0, |p| p["media"]["fast_updates_received"].as_u64().unwrap())
+        };
+        counted = (of("red"), of("blue"));
+        if counted.0 >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, (1, 0), "(red, blue) fast updates received");
     a.leave().await;
     b.leave().await;
     mcu.stop().await;
