@@ -8,75 +8,11 @@
 //! - each endpoint hears the terminal (880 Hz, carried up through vnet and the gateway) and the
 //!   other endpoint, and not itself (N−1 in the MCU room).
 
+mod e2e_support;
 mod peer_support;
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
+use e2e_support::*;
 use peer_support::*;
-use serde_json::{json, Value};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A server process, stopped with SIGTERM when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-    }
-}
-
-fn server(args: &[String], data: &Path) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_cascade"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env_remove("CASCADE_CONFIG")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cascade");
-    Server(child)
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not become healthy");
-}
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let r = http.post(url).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 /// The samples of `[from_end - 3 s, from_end)` counted back from the end: the stretch where
 /// every participant was present (all peers start within a second or two and stop in order).
@@ -121,64 +57,11 @@ async fn vn_terminal_sees_and_hears_the_mcu_room_and_the_room_hears_the_vn_confe
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (mcu_http, gw_http, vn_http, h323) = (free_port(), free_port(), free_port(), free_port());
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let _servers = [
-        server(
-            &s(&[
-                "mcu",
-                "--http",
-                &format!("127.0.0.1:{mcu_http}"),
-                "--h323",
-                &format!("127.0.0.1:{h323}"),
-            ]),
-            &dir.path().join("mcu"),
-        ),
-        server(
-            &s(&["gateway", "--http", &format!("127.0.0.1:{gw_http}")]),
-            &dir.path().join("gw"),
-        ),
-        server(
-            &s(&[
-                "vnet",
-                "--http",
-                &format!("127.0.0.1:{vn_http}"),
-                "--gateway",
-                &format!("http://127.0.0.1:{gw_http}"),
-            ]),
-            &dir.path().join("vn"),
-        ),
-    ];
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
-    let (mcu, gw, vnet) = (
-        format!("http://127.0.0.1:{mcu_http}"),
-        format!("http://127.0.0.1:{gw_http}"),
-        format!("http://127.0.0.1:{vn_http}"),
-    );
-    for base in [&mcu, &gw, &vnet] {
-        wait_healthy(&http, base).await;
-    }
-    let (status, body) = post(
-        &http,
-        format!("{mcu}/v1/rooms"),
-        json!({"number": "1234", "max_participants": 8}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    let (status, body) = post(
-        &http,
-        format!("{vnet}/v1/conferences"),
-        json!({"name": "VN media"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    let conference = match &body["id"] {
-        Value::String(id) => id.clone(),
-        id => id.to_string(),
-    };
+    let servers = Servers::start(dir.path()).await;
+    let h323 = servers.h323;
+    let s = strings;
+    servers.create_room("1234").await;
+    let conference = servers.create_conference("VN media").await;
 
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let endpoint = |tone: &str, colour: &str, name: &str| {
@@ -204,7 +87,7 @@ async fn vn_terminal_sees_and_hears_the_mcu_room_and_the_room_hears_the_vn_confe
     let terminal = run_peer(s(&[
         "terminal",
         "--vnet",
-        &vnet,
+        &servers.vnet,
         "--conference",
         &conference,
         "--name",
@@ -221,29 +104,8 @@ async fn vn_terminal_sees_and_hears_the_mcu_room_and_the_room_hears_the_vn_confe
     ]));
 
     // The cascade, once both endpoints are in the room.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let room: Value = http
-            .get(format!("{mcu}/v1/rooms/1234"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if room["participants"].as_array().map_or(0, Vec::len) >= 2 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "endpoints never joined: {room}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let (status, body) = post(
-        &http,
-        format!("{vnet}/v1/conferences/{conference}/cascades"),
-        json!({"dial": format!("801234@127.0.0.1:{h323}")}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    servers.wait_participants("1234", 2).await;
+    servers.cascade(&conference, "1234").await;
 
     let terminal = terminal.join().unwrap();
     let a = a.join().unwrap();

@@ -2,11 +2,13 @@
 //! (`POST/DELETE /v1/conferences/{id}/terminals`) with an RTP/RTCP mirror behind it: the terminal
 //! must record its own tone and pattern (ffmpeg/ffprobe judge the file and the PNG), ask for an
 //! intra picture by RTCP PLI (the mirror reflects it, so the terminal answers its own request),
-//! and leave with DELETE. Bad input gets clear errors.
+//! and leave with DELETE; with one video packet dropped by the mirror, it must count the lost
+//! picture and resume decoding at the IDR its PLI brought. Bad input gets clear errors.
 
 mod peer_support;
 
 use std::net::SocketAddr;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
@@ -76,6 +78,11 @@ async fn leave(State(v): State<Vnet>, Path((_, tid)): Path<(String, String)>) ->
 
 /// Binds the mirror (even RTP port, RTCP next to it) and serves the contract; returns the URL.
 async fn start_vnet() -> (String, Vnet) {
+    start_vnet_dropping_video(None).await
+}
+
+/// [`start_vnet`] whose video RTP mirror drops its `nth` datagram.
+async fn start_vnet_dropping_video(nth: Option<u64>) -> (String, Vnet) {
     let v = Vnet::default();
     let mut sockets = Vec::new();
     // Two RTP/RTCP pairs with RTCP on the RTP port + 1, as the contract's default needs.
@@ -87,11 +94,11 @@ async fn start_vnet() -> (String, Vnet) {
             sockets.push(rtcp);
         }
     }
-    for s in sockets {
+    for (i, s) in sockets.into_iter().enumerate() {
         let (tx, rx) = watch::channel(None);
         v.ours.lock().unwrap().push(s.local_addr().unwrap());
         v.dests.lock().unwrap().push(tx);
-        mirror(Arc::new(s), rx);
+        mirror_dropping(Arc::new(s), rx, nth.filter(|_| i == 2));
     }
     let app = Router::new()
         .route("/v1/conferences/{id}/terminals", post(join))
@@ -151,6 +158,8 @@ async fn terminal_records_its_own_tone_and_pattern_through_a_vn_mirror() {
         "{report:#}"
     );
     assert_eq!(report["audio"]["tones"][0]["hz"], 880, "{report:#}");
+    // Nothing was lost on the mirror, so decoding never stopped once it began.
+    assert_eq!(report["video"]["interruptions"], 0, "{report:#}");
 
     let p = probe(&mkv);
     let v = stream(&p, "video").expect("a video stream");
@@ -174,6 +183,63 @@ async fn terminal_records_its_own_tone_and_pattern_through_a_vn_mirror() {
     let blue = [0, 0, 255];
     assert_pattern_colour(&last_picture(&mkv, 352, 288), 352, 288, blue, "recording");
     assert_pattern_colour(&last_picture(&png, 352, 288), 352, 288, blue, "snapshot");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminal_counts_a_lost_picture_and_recovers_at_the_idr_it_asked_for() {
+    if !ffmpeg_available("terminal_counts_a_lost_picture_and_recovers_at_the_idr_it_asked_for") {
+        return;
+    }
+    // One video packet lost about two seconds in (the pattern is one or two packets a picture
+    // at 15 fps): the terminal stops decoding, sends a PLI that the mirror reflects, so its own
+    // encoder answers with an IDR, and decoding resumes there.
+    let (url, _vnet) = start_vnet_dropping_video(Some(30)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mkv = dir.path().join("loss.mkv");
+    let out = cascade(vec![
+        "terminal".into(),
+        "--vnet".into(),
+        url,
+        "--conference".into(),
+        "c1".into(),
+        "--color".into(),
+        "green".into(),
+        "--record".into(),
+        mkv.display().to_string(),
+        "--duration".into(),
+        "4".into(),
+        "--json".into(),
+    ])
+    .await;
+    let report = report(&out);
+    let v = &report["video"];
+    let count = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"));
+    assert!(count("pictures_dropped") >= 1, "{v}");
+    assert!(count("interruptions") >= 1, "{v}");
+    assert!(count("recoveries") >= 1, "{v}");
+    assert!(count("intra_requests_sent") >= 1, "{v}");
+    assert!(count("intra_requests_received") >= 1, "{v}");
+    // ffmpeg sees the IDR it recovered at: at least two keyframes in the recording (the first
+    // picture and the answer to the PLI).
+    let keyframes = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=key_frame",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&mkv)
+        .output()
+        .expect("run ffprobe");
+    let keyframes = String::from_utf8_lossy(&keyframes.stdout)
+        .lines()
+        .filter(|l| l.trim() == "1")
+        .count();
+    assert!(keyframes >= 2, "{keyframes} keyframes decoded by ffprobe");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

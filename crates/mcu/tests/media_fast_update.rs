@@ -9,6 +9,7 @@ use common::party::{join, start_h323, wait_for, Got};
 use h323::h245::session::Direction;
 use h323_tokio::Command;
 use media::h264::Depacketizer;
+use media::rtcp::{build_compound, Pli, ReceiverReport, RtcpPacket};
 use media::rtp::RtpPacket;
 use media::video::Rgb;
 
@@ -71,6 +72,53 @@ async fn fast_update_request_gets_an_idr() {
     assert!(
         after[0] || after[1],
         "IDR right after the request: {after:?}"
+    );
+    // The room's figures count the request against the participant that made it (the cascade
+    // tests read this to see a VN terminal's PLI arrive as videoFastUpdatePicture), and an RTCP
+    // PLI on a participant's video RTCP port separately.
+    let mcu_rtcp = b
+        .channel(Direction::Receive, true)
+        .remote_rtcp
+        .expect("the MCU's video RTCP address");
+    let pli = build_compound(&[
+        RtcpPacket::ReceiverReport(ReceiverReport {
+            ssrc: 0x0b0b_0b0b,
+            reports: Vec::new(),
+        }),
+        RtcpPacket::Pli(Pli {
+            sender_ssrc: 0x0b0b_0b0b,
+            media_ssrc: 0,
+        }),
+    ])
+    .unwrap();
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sock.send_to(&pli, mcu_rtcp).await.unwrap();
+    let figure = |room: &serde_json::Value, alias: &str, key: &str| {
+        room["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["alias"] == alias)
+            .map_or(0, |p| p["media"][key].as_u64().unwrap())
+    };
+    let mut counted = [0; 4];
+    for _ in 0..20 {
+        let room = mcu.get("/v1/rooms/700").await;
+        counted = [
+            figure(&room, "red", "fast_updates_received"),
+            figure(&room, "blue", "fast_updates_received"),
+            figure(&room, "red", "pli_fir_received"),
+            figure(&room, "blue", "pli_fir_received"),
+        ];
+        if counted[0] >= 1 && counted[3] >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        counted,
+        [1, 0, 0, 1],
+        "fast updates (red, blue), PLI/FIR (red, blue) received"
     );
     a.leave().await;
     b.leave().await;

@@ -53,6 +53,12 @@ pub struct VideoReport {
     pub idr_sent: u64,
     pub intra_requests_sent: u64,
     pub intra_requests_received: u64,
+    /// Access units thrown away as incomplete or undecodable until the next keyframe.
+    pub pictures_dropped: u64,
+    /// Times a loss stopped decoding after pictures had been decoded ...
+    pub interruptions: u64,
+    /// ... and times decoding resumed at a keyframe after that.
+    pub recoveries: u64,
 }
 
 /// The whole report.
@@ -154,6 +160,9 @@ impl Report {
                 idr_sent: video.idr_sent,
                 intra_requests_sent: video.intra_requests_sent,
                 intra_requests_received: video.intra_requests_received,
+                pictures_dropped: video.pictures_dropped,
+                interruptions: video.interruptions,
+                recoveries: video.recoveries,
             },
             recording: None,
             snapshot: None,
@@ -229,6 +238,13 @@ impl std::fmt::Display for Report {
                 .unwrap_or_default(),
             v.intra_requests_sent
         )?;
+        if v.pictures_dropped > 0 {
+            writeln!(
+                f,
+                "  video loss     {} pictures dropped; decoding stopped {} times, resumed {} times",
+                v.pictures_dropped, v.interruptions, v.recoveries
+            )?;
+        }
         if let Some(r) = &self.recording {
             writeln!(f, "  recording      {r}")?;
         }

@@ -1,11 +1,12 @@
 //! The peer's video stream: a test pattern encoded by OpenH264 at about 15 fps and sent in
 //! RFC 6184 packets, IDR on request; H.264 in through the jitter buffer, the depacketizer and the
 //! decoder, with an intra request (RTCP PLI, or the owner's H.245 fast update) whenever there is
-//! no picture to decode from.
+//! no picture to decode from. It counts what loss cost: pictures dropped, and how often decoding
+//! stopped and resumed at a keyframe (the report's evidence of recovery by fast update).
 
 use std::time::{Duration, Instant};
 
-use media::h264::{self, Depacketizer, H264RtpSender, Packetizer, NAL_PPS, NAL_SPS};
+use media::h264::{self, AccessUnit, Depacketizer, H264RtpSender, Packetizer, NAL_PPS, NAL_SPS};
 use media::jitter::{JitterBuffer, JitterConfig, Packet, Playout};
 use media::mkv;
 use media::rtcp::RtcpPacket;
@@ -52,6 +53,13 @@ pub struct VideoOutcome {
     pub idr_sent: u64,
     pub intra_requests_sent: u64,
     pub intra_requests_received: u64,
+    /// Access units the depacketizer threw away: incomplete (loss) or undecodable until the
+    /// next keyframe.
+    pub pictures_dropped: u64,
+    /// Times a loss stopped the decoding of a stream that had been decoding.
+    pub interruptions: u64,
+    /// Times decoding resumed at a keyframe after such an interruption.
+    pub recoveries: u64,
 }
 
 /// The sending half: the pattern and its encoder.
@@ -82,6 +90,93 @@ impl Source {
     }
 }
 
+/// The receiving half: RTP payloads in playout order to pictures, the recording's access units
+/// and the loss/recovery counts.
+struct Receiver {
+    depacketizer: Depacketizer,
+    decoder: Option<H264Decoder>,
+    keep_recording: bool,
+    /// A loss stopped decoding and no keyframe has been decoded since.
+    interrupted: bool,
+    ts_ext: TimestampExtender,
+    /// Extended RTP timestamp and engine milliseconds of the first recorded access unit.
+    first_recorded: Option<(u64, u64)>,
+}
+
+impl Receiver {
+    fn new(keep_recording: bool) -> Self {
+        Receiver {
+            depacketizer: Depacketizer::new(),
+            decoder: H264Decoder::new()
+                .map_err(
+                    |e| tracing::warn!(error = %e, "no H.264 decoder: received video is counted only"),
+                )
+                .ok(),
+            keep_recording,
+            interrupted: false,
+            ts_ext: TimestampExtender::new(),
+            first_recorded: None,
+        }
+    }
+
+    /// One packet (or a concealed one) from the jitter buffer; `now_ms` from the engine start.
+    fn play(&mut self, played: Playout<Vec<u8>>, now_ms: u64, out: &mut VideoOutcome) {
+        match played {
+            Playout::Frame(f) => {
+                let _ = self
+                    .depacketizer
+                    .push(f.sequence, f.timestamp, f.marker, &f.payload);
+            }
+            Playout::Conceal { sequence, .. } => self.depacketizer.lost(sequence),
+        }
+        // Checked per packet, not per playout tick: a loss and the keyframe that ends it can be
+        // played out in the same tick, and the depacketizer hands out nothing from before a
+        // loss once it has seen it.
+        if out.frames_decoded > 0 && !self.interrupted && self.depacketizer.need_keyframe() {
+            self.interrupted = true;
+            out.interruptions += 1;
+        }
+        while let Some(au) = self.depacketizer.pop() {
+            self.decode(au, now_ms, out);
+        }
+    }
+
+    fn decode(&mut self, au: AccessUnit, now_ms: u64, out: &mut VideoOutcome) {
+        let decoded = self.decoder.as_mut().map(|d| d.decode(&au.to_annex_b()));
+        let picture = match decoded {
+            Some(Ok(Some(p))) => Some(p),
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "undecodable access unit");
+                None
+            }
+            _ => None,
+        };
+        if let Some(p) = picture {
+            out.frames_decoded += 1;
+            if au.keyframe && self.interrupted {
+                self.interrupted = false;
+                out.recoveries += 1;
+            }
+            if au.keyframe && out.parameters.is_none() {
+                let find = |t| au.nals.iter().find(|n| h264::nal_type(n) == t).cloned();
+                if let (Some(sps), Some(pps)) = (find(NAL_SPS), find(NAL_PPS)) {
+                    out.parameters = Some((sps, pps, (p.width(), p.height())));
+                }
+            }
+            out.last_frame = Some(p);
+        }
+        let ext = self.ts_ext.extend(au.timestamp);
+        if self.keep_recording && out.parameters.is_some() {
+            let (t0, ms0) = *self.first_recorded.get_or_insert((ext, now_ms));
+            out.recorded.push(RecordedAu {
+                ms: ms0 + ext.saturating_sub(t0) / 90,
+                keyframe: au.keyframe,
+                sample: mkv::avc_sample(&au.nals),
+            });
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     mut session: Session,
@@ -96,10 +191,7 @@ pub async fn run(
     let mut out = VideoOutcome::default();
     let mut source: Option<Source> = None;
     let mut jitter: JitterBuffer<Vec<u8>> = JitterBuffer::new(JitterConfig::video_90k());
-    let mut depacketizer = Depacketizer::new();
-    let mut decoder = H264Decoder::new()
-        .map_err(|e| tracing::warn!(error = %e, "no H.264 decoder: received video is counted only"))
-        .ok();
+    let mut receiver = Receiver::new(keep_recording);
     let mut frame_tick = tokio::time::interval(Duration::from_secs(1) / FPS);
     frame_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut playout = tokio::time::interval(Duration::from_millis(10));
@@ -110,8 +202,6 @@ pub async fn run(
     );
     let mut last_request: Option<Instant> = None;
     let mut want_intra = false;
-    let mut ts_ext = TimestampExtender::new();
-    let mut first_recorded: Option<(u64, u64)> = None;
     let mut rtp_buf = vec![0u8; 2048];
     let mut rtcp_buf = vec![0u8; 2048];
     let (rtp, rtcp) = (session.sockets.rtp.clone(), session.sockets.rtcp.clone());
@@ -181,45 +271,9 @@ pub async fn run(
             _ = playout.tick() => {
                 let now = Instant::now();
                 while let Some(played) = jitter.pop(now) {
-                    match played {
-                        Playout::Frame(f) => {
-                            let _ = depacketizer.push(f.sequence, f.timestamp, f.marker, &f.payload);
-                        }
-                        Playout::Conceal { sequence, .. } => depacketizer.lost(sequence),
-                    }
+                    receiver.play(played, now.duration_since(epoch).as_millis() as u64, &mut out);
                 }
-                while let Some(au) = depacketizer.pop() {
-                    let decoded = decoder.as_mut().map(|d| d.decode(&au.to_annex_b()));
-                    let picture = match decoded {
-                        Some(Ok(Some(p))) => Some(p),
-                        Some(Err(e)) => {
-                            tracing::debug!(error = %e, "undecodable access unit");
-                            None
-                        }
-                        _ => None,
-                    };
-                    if let Some(p) = picture {
-                        out.frames_decoded += 1;
-                        if au.keyframe && out.parameters.is_none() {
-                            let find = |t| au.nals.iter().find(|n| h264::nal_type(n) == t).cloned();
-                            if let (Some(sps), Some(pps)) = (find(NAL_SPS), find(NAL_PPS)) {
-                                out.parameters = Some((sps, pps, (p.width(), p.height())));
-                            }
-                        }
-                        out.last_frame = Some(p);
-                    }
-                    let ext = ts_ext.extend(au.timestamp);
-                    if keep_recording && out.parameters.is_some() {
-                        let start_ms = now.duration_since(epoch).as_millis() as u64;
-                        let (t0, ms0) = *first_recorded.get_or_insert((ext, start_ms));
-                        out.recorded.push(RecordedAu {
-                            ms: ms0 + ext.saturating_sub(t0) / 90,
-                            keyframe: au.keyframe,
-                            sample: mkv::avc_sample(&au.nals),
-                        });
-                    }
-                }
-                want_intra |= depacketizer.take_keyframe_request();
+                want_intra |= receiver.depacketizer.take_keyframe_request();
                 let waiting = out.frames_decoded == 0 && session.received().packets > 0;
                 let due = last_request.is_none_or(|t| now.duration_since(t) >= INTRA_REQUEST_INTERVAL);
                 if (want_intra || waiting) && due {
@@ -235,6 +289,8 @@ pub async fn run(
         }
     }
     session.send_bye(Instant::now()).await;
+    let dropped = receiver.depacketizer.stats();
+    out.pictures_dropped = dropped.dropped_incomplete + dropped.dropped_waiting;
     out.sent = session.sent();
     out.received = session.received();
     out

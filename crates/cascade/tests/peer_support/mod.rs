@@ -64,12 +64,25 @@ pub fn mirror(
     socket: Arc<UdpSocket>,
     dest: watch::Receiver<Option<SocketAddr>>,
 ) -> tokio::task::JoinHandle<u64> {
+    mirror_dropping(socket, dest, None)
+}
+
+/// [`mirror`], except that it drops the `nth` datagram (counting from 1) it would forward.
+pub fn mirror_dropping(
+    socket: Arc<UdpSocket>,
+    dest: watch::Receiver<Option<SocketAddr>>,
+    nth: Option<u64>,
+) -> tokio::task::JoinHandle<u64> {
     tokio::spawn(async move {
         let mut buf = vec![0u8; 2048];
-        let mut forwarded = 0;
+        let (mut forwarded, mut seen) = (0, 0);
         while let Ok((n, _)) = socket.recv_from(&mut buf).await {
             let to = *dest.borrow();
             if let Some(to) = to {
+                seen += 1;
+                if Some(seen) == nth {
+                    continue;
+                }
                 if socket.send_to(&buf[..n], to).await.is_ok() {
                     forwarded += 1;
                 }

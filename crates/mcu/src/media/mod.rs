@@ -172,6 +172,11 @@ pub struct ParticipantFigures {
     pub pictures_decoded: u64,
     /// videoFastUpdatePicture requests we sent it.
     pub fast_updates_sent: u64,
+    /// videoFastUpdatePicture requests it sent us (each makes the next room picture an IDR,
+    /// at most one per 500 ms).
+    pub fast_updates_received: u64,
+    /// RTCP PLI/FIR packets it sent us about our video (same effect).
+    pub pli_fir_received: u64,
 }
 
 /// The room encoder's settings and counters.

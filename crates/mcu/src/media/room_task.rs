@@ -94,6 +94,9 @@ struct Member {
     /// Our SSRC in receiver reports when we do not send on a stream.
     rr_ssrc: u32,
     next_rtcp: Instant,
+    /// Intra requests it made about our video: H.245 videoFastUpdatePicture, RTCP PLI/FIR.
+    fast_updates_received: u64,
+    pli_fir_received: u64,
 }
 
 struct Room {
@@ -195,6 +198,8 @@ impl Room {
                         video_rx_rtcp: None,
                         rr_ssrc,
                         next_rtcp: now + RTCP_INTERVAL,
+                        fast_updates_received: 0,
+                        pli_fir_received: 0,
                     },
                 );
             }
@@ -219,7 +224,8 @@ impl Room {
                 }
             }
             Control::FastUpdate(id) => {
-                if self.members.contains_key(&id) {
+                if let Some(m) = self.members.get_mut(&id) {
+                    m.fast_updates_received += 1;
                     self.video.request_idr();
                 }
             }
@@ -249,7 +255,10 @@ impl Room {
                             s.on_sender_report(d.at, sr.ntp_time);
                         }
                     }
-                    RtcpPacket::Pli(_) | RtcpPacket::Fir(_) if video => self.video.request_idr(),
+                    RtcpPacket::Pli(_) | RtcpPacket::Fir(_) if video => {
+                        m.pli_fir_received += 1;
+                        self.video.request_idr();
+                    }
                     _ => {}
                 }
             }
@@ -524,5 +533,7 @@ fn figures(m: &Member) -> ParticipantFigures {
         video,
         pictures_decoded: v.decoded,
         fast_updates_sent: v.fast_updates,
+        fast_updates_received: m.fast_updates_received,
+        pli_fir_received: m.pli_fir_received,
     }
 }
