@@ -11,6 +11,8 @@
 mod e2e_support;
 mod peer_support;
 
+use std::process::Command;
+
 use e2e_support::*;
 use peer_support::*;
 
