@@ -11,8 +11,6 @@
 mod e2e_support;
 mod peer_support;
 
-use std::process::Command;
-
 use e2e_support::*;
 use peer_support::*;
 
@@ -41,16 +39,6 @@ fn assert_hears(samples: &[i16], who: &str, present: &[f64], absent: &[f64]) {
             "{who} should not hear {hz} Hz: share {share:.3}"
         );
     }
-}
-
-fn run_peer(args: Vec<String>) -> std::thread::JoinHandle<std::process::Output> {
-    std::thread::spawn(move || {
-        Command::new(env!("CARGO_BIN_EXE_cascade"))
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run cascade peer")
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
