@@ -3,65 +3,22 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod e2e_support;
 
-struct Proc(Child);
+use e2e_support::{free_port, server, strings, wait_healthy, Server};
 
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-    }
-}
-
-fn start(args: &[&str], data: &Path) -> Proc {
-    let child = Command::new(env!("CARGO_BIN_EXE_cascade"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env_remove("CASCADE_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cascade");
-    Proc(child)
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not become healthy");
+/// A server process of the stack (the full-process tests' shared helpers, `e2e_support`).
+fn start(args: &[&str], data: &Path) -> Server {
+    server(&strings(args), data)
 }
 
 struct Stack {
-    procs: Vec<Option<Proc>>,
+    procs: Vec<Option<Server>>,
     /// How each process was started, to restart it on the same ports and data.
     launches: Vec<(Vec<String>, std::path::PathBuf)>,
     _dir: tempfile::TempDir,
