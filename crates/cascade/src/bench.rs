@@ -65,9 +65,23 @@ pub struct Args {
     /// First room number the bench creates (one room per worker).
     #[arg(long, default_value = "7700", value_name = "NUMBER")]
     room_base: u32,
+    /// Which scenarios to run: both, or one of them alone (to profile it).
+    #[arg(long, value_enum, default_value_t = Scenario::All)]
+    scenario: Scenario,
     /// Print one JSON object with the figures instead of sentences.
     #[arg(long)]
     json: bool,
+}
+
+/// The bench's scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// Cascade latency, then the gateway call rate.
+    All,
+    /// Cascade setup latency through the VN API only.
+    Cascade,
+    /// Gateway setups+releases per second only.
+    Gateway,
 }
 
 /// Runs the bench.
@@ -166,40 +180,7 @@ async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::
         )
     };
 
-    // 1. Cascade setup latency through the VN API.
-    let cascade = {
-        let (http, vnet, confs) = (http.clone(), t.vnet.clone(), fixture.conferences.clone());
-        let dials: Vec<String> = (0..args.cascade_concurrency).map(dial).collect();
-        run_scenario(args.calls, args.cascade_concurrency, limit, move |worker| {
-            let (http, vnet) = (http.clone(), vnet.clone());
-            let conf = confs[worker as usize];
-            let body = json!({ "dial": dials[worker as usize] });
-            async move { cascade_once(&http, &vnet, conf, &body).await }
-        })
-        .await
-    };
-    let vnet_floor = healthz(http, &t.vnet, args.calls, args.cascade_concurrency, limit).await;
-
-    // 2. Gateway setups+releases per second.
-    let gateway = {
-        let (http, gw) = (http.clone(), t.gateway.clone());
-        let dials: Vec<String> = (0..args.concurrency).map(dial).collect();
-        run_scenario(args.calls, args.concurrency, limit, move |worker| {
-            let (http, gw) = (http.clone(), gw.clone());
-            let body = json!({ "dial": dials[worker as usize], "display": "cascade bench" });
-            async move { call_once(&http, &gw, &body).await }
-        })
-        .await
-    };
-    let gateway_floor = healthz(http, &t.gateway, args.calls, args.concurrency, limit).await;
-
-    let mut gateway_report = gateway.report(|s| &s.total, "pair_ms");
-    gateway_report["pairs_per_second"] = json!(gateway.rate());
-    let setups: Vec<Duration> = gateway.samples.iter().map(|s| s.first).collect();
-    gateway_report["setup_ms"] = Stats::of(&setups);
-    let mut floor_report = gateway_floor.report(|s| &s.first, "latency_ms");
-    floor_report["requests_per_second"] = json!(gateway_floor.rate());
-    Ok(json!({
+    let mut report = json!({
         "settings": {
             "calls": args.calls,
             "concurrency": args.concurrency,
@@ -211,11 +192,49 @@ async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::
             "gateway": t.gateway.as_str(),
             "mcu_h323": t.mcu_h323.to_string(),
         },
-        "cascade_setup": cascade.report(|s| &s.first, "latency_ms"),
-        "cascade_floor_healthz": vnet_floor.report(|s| &s.first, "latency_ms"),
-        "gateway_calls": gateway_report,
-        "gateway_floor_healthz": floor_report,
-    }))
+    });
+
+    // 1. Cascade setup latency through the VN API.
+    if args.scenario != Scenario::Gateway {
+        let cascade = {
+            let (http, vnet, confs) = (http.clone(), t.vnet.clone(), fixture.conferences.clone());
+            let dials: Vec<String> = (0..args.cascade_concurrency).map(dial).collect();
+            run_scenario(args.calls, args.cascade_concurrency, limit, move |worker| {
+                let (http, vnet) = (http.clone(), vnet.clone());
+                let conf = confs[worker as usize];
+                let body = json!({ "dial": dials[worker as usize] });
+                async move { cascade_once(&http, &vnet, conf, &body).await }
+            })
+            .await
+        };
+        let vnet_floor = healthz(http, &t.vnet, args.calls, args.cascade_concurrency, limit).await;
+        report["cascade_setup"] = cascade.report(|s| &s.first, "latency_ms");
+        report["cascade_floor_healthz"] = vnet_floor.report(|s| &s.first, "latency_ms");
+    }
+
+    // 2. Gateway setups+releases per second.
+    if args.scenario != Scenario::Cascade {
+        let gateway = {
+            let (http, gw) = (http.clone(), t.gateway.clone());
+            let dials: Vec<String> = (0..args.concurrency).map(dial).collect();
+            run_scenario(args.calls, args.concurrency, limit, move |worker| {
+                let (http, gw) = (http.clone(), gw.clone());
+                let body = json!({ "dial": dials[worker as usize], "display": "cascade bench" });
+                async move { call_once(&http, &gw, &body).await }
+            })
+            .await
+        };
+        let gateway_floor = healthz(http, &t.gateway, args.calls, args.concurrency, limit).await;
+        let mut gateway_report = gateway.report(|s| &s.total, "pair_ms");
+        gateway_report["pairs_per_second"] = json!(gateway.rate());
+        let setups: Vec<Duration> = gateway.samples.iter().map(|s| s.first).collect();
+        gateway_report["setup_ms"] = Stats::of(&setups);
+        let mut floor_report = gateway_floor.report(|s| &s.first, "latency_ms");
+        floor_report["requests_per_second"] = json!(gateway_floor.rate());
+        report["gateway_calls"] = gateway_report;
+        report["gateway_floor_healthz"] = floor_report;
+    }
+    Ok(report)
 }
 
 /// One measured operation: the timed part, and the whole (with its release).
@@ -597,54 +616,58 @@ fn print_words(r: &Value) {
         s["warm_up_calls"]
     );
     let c = &r["cascade_setup"];
-    println!(
-        "\nCascade setup: VN API request → gateway → H.323 → MCU → \"201 cascaded\", {} at a time",
-        c["workers"]
-    );
-    println!(
-        "  {} of {} cascaded, {} errors, in {:.2} s (stopped by {})",
-        c["completed"],
-        c["requested"],
-        c["errors"],
-        c["elapsed_s"].as_f64().unwrap_or(0.0),
-        c["stopped_by"].as_str().unwrap_or("?")
-    );
-    println!("  latency {}", pct(&c["latency_ms"]));
-    let p50 = c["latency_ms"]["p50"].as_f64().unwrap_or(f64::INFINITY);
-    let p99 = c["latency_ms"]["p99"].as_f64().unwrap_or(f64::INFINITY);
-    println!(
-        "  target p50 ≤ 2 ms: {}; p99 ≤ 10 ms: {}",
-        verdict(p50 <= 2.0),
-        verdict(p99 <= 10.0)
-    );
-    println!(
-        "  floor, GET /healthz on the VN server: {}",
-        pct(&r["cascade_floor_healthz"]["latency_ms"])
-    );
+    if !c.is_null() {
+        println!(
+            "\nCascade setup: VN API request → gateway → H.323 → MCU → \"201 cascaded\", {} at a time",
+            c["workers"]
+        );
+        println!(
+            "  {} of {} cascaded, {} errors, in {:.2} s (stopped by {})",
+            c["completed"],
+            c["requested"],
+            c["errors"],
+            c["elapsed_s"].as_f64().unwrap_or(0.0),
+            c["stopped_by"].as_str().unwrap_or("?")
+        );
+        println!("  latency {}", pct(&c["latency_ms"]));
+        let p50 = c["latency_ms"]["p50"].as_f64().unwrap_or(f64::INFINITY);
+        let p99 = c["latency_ms"]["p99"].as_f64().unwrap_or(f64::INFINITY);
+        println!(
+            "  target p50 ≤ 2 ms: {}; p99 ≤ 10 ms: {}",
+            verdict(p50 <= 2.0),
+            verdict(p99 <= 10.0)
+        );
+        println!(
+            "  floor, GET /healthz on the VN server: {}",
+            pct(&r["cascade_floor_healthz"]["latency_ms"])
+        );
+    }
     let g = &r["gateway_calls"];
-    println!(
-        "\nGateway calls: POST /v1/calls (H.323 call up) then DELETE (released), {} workers",
-        g["workers"]
-    );
-    let rate = g["pairs_per_second"].as_f64().unwrap_or(0.0);
-    println!(
-        "  {} of {} set up and released, {} errors, in {:.2} s (stopped by {}): {rate:.0} setups+releases per second",
-        g["completed"],
-        g["requested"],
-        g["errors"],
-        g["elapsed_s"].as_f64().unwrap_or(0.0),
-        g["stopped_by"].as_str().unwrap_or("?")
-    );
-    println!("  setup {}", pct(&g["setup_ms"]));
-    println!("  setup+release {}", pct(&g["pair_ms"]));
-    println!("  target ≥ 2,000 per second: {}", verdict(rate >= 2000.0));
-    let f = &r["gateway_floor_healthz"];
-    println!(
-        "  floor, GET /healthz on the gateway with {} workers: {:.0} per second, {}",
-        f["workers"],
-        f["requests_per_second"].as_f64().unwrap_or(0.0),
-        pct(&f["latency_ms"])
-    );
+    if !g.is_null() {
+        println!(
+            "\nGateway calls: POST /v1/calls (H.323 call up) then DELETE (released), {} workers",
+            g["workers"]
+        );
+        let rate = g["pairs_per_second"].as_f64().unwrap_or(0.0);
+        println!(
+            "  {} of {} set up and released, {} errors, in {:.2} s (stopped by {}): {rate:.0} setups+releases per second",
+            g["completed"],
+            g["requested"],
+            g["errors"],
+            g["elapsed_s"].as_f64().unwrap_or(0.0),
+            g["stopped_by"].as_str().unwrap_or("?")
+        );
+        println!("  setup {}", pct(&g["setup_ms"]));
+        println!("  setup+release {}", pct(&g["pair_ms"]));
+        println!("  target ≥ 2,000 per second: {}", verdict(rate >= 2000.0));
+        let f = &r["gateway_floor_healthz"];
+        println!(
+            "  floor, GET /healthz on the gateway with {} workers: {:.0} per second, {}",
+            f["workers"],
+            f["requests_per_second"].as_f64().unwrap_or(0.0),
+            pct(&f["latency_ms"])
+        );
+    }
     for (name, v) in [("cascade", c), ("gateway", g)] {
         for e in v["error_examples"].as_array().into_iter().flatten() {
             println!("  {name} error: {}", e.as_str().unwrap_or("?"));

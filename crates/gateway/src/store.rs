@@ -179,41 +179,38 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRecord> {
 
 /// Inserts or replaces the record with `r.id`.
 pub fn save(c: &Connection, r: &CallRecord) -> rusqlite::Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT OR REPLACE INTO calls (id, state, dial, display, conference, mcu, result,
              q931_cause, h225_reason, released_by, detail, started_at, connected_at, ended_at,
              media, media_stats)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        params![
-            r.id.to_string(),
-            text(&r.state),
-            r.dial,
-            r.display,
-            r.conference,
-            r.mcu,
-            r.result.as_ref().map(text),
-            r.q931_cause,
-            r.h225_reason.as_ref().map(text),
-            r.released_by.as_ref().map(text),
-            r.detail,
-            clock::to_text(r.started_at),
-            r.connected_at.map(clock::to_text),
-            r.ended_at.map(clock::to_text),
-            json(&r.media),
-            json(&r.media_stats),
-        ],
-    )?;
+    )?
+    .execute(params![
+        r.id.to_string(),
+        text(&r.state),
+        r.dial,
+        r.display,
+        r.conference,
+        r.mcu,
+        r.result.as_ref().map(text),
+        r.q931_cause,
+        r.h225_reason.as_ref().map(text),
+        r.released_by.as_ref().map(text),
+        r.detail,
+        clock::to_text(r.started_at),
+        r.connected_at.map(clock::to_text),
+        r.ended_at.map(clock::to_text),
+        json(&r.media),
+        json(&r.media_stats),
+    ])?;
     Ok(())
 }
 
 /// The record with `id`.
 pub fn get(c: &Connection, id: Uuid) -> rusqlite::Result<Option<CallRecord>> {
-    c.query_row(
-        "SELECT * FROM calls WHERE id = ?1",
-        [id.to_string()],
-        from_row,
-    )
-    .optional()
+    c.prepare_cached("SELECT * FROM calls WHERE id = ?1")?
+        .query_row([id.to_string()], from_row)
+        .optional()
 }
 
 /// Newest first, optionally only in `state`.
@@ -222,7 +219,7 @@ pub fn list(
     state: Option<CallState>,
     limit: u32,
 ) -> rusqlite::Result<Vec<CallRecord>> {
-    let mut stmt = c.prepare(
+    let mut stmt = c.prepare_cached(
         "SELECT * FROM calls WHERE (?1 IS NULL OR state = ?1)
          ORDER BY started_at DESC, rowid DESC LIMIT ?2",
     )?;
@@ -234,18 +231,20 @@ pub fn list(
 /// them (crash, kill -9): their TCP connections are gone with the process.
 pub fn close_interrupted(c: &Connection, now: OffsetDateTime) -> rusqlite::Result<usize> {
     let now = clock::to_text(now);
-    let failed = c.execute(
-        "UPDATE calls SET state = 'failed', result = 'cancelled', ended_at = ?1,
+    let failed = c
+        .prepare_cached(
+            "UPDATE calls SET state = 'failed', result = 'cancelled', ended_at = ?1,
              detail = 'the gateway stopped while dialing'
          WHERE state = 'dialing'",
-        [&now],
-    )?;
-    let released = c.execute(
-        "UPDATE calls SET state = 'released', released_by = 'gateway', ended_at = ?1,
+        )?
+        .execute([&now])?;
+    let released = c
+        .prepare_cached(
+            "UPDATE calls SET state = 'released', released_by = 'gateway', ended_at = ?1,
              detail = 'the gateway stopped without releasing the call'
          WHERE state = 'connected'",
-        [&now],
-    )?;
+        )?
+        .execute([&now])?;
     Ok(failed + released)
 }
 

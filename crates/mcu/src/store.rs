@@ -44,23 +44,27 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Room> {
 
 /// All rooms, by number.
 pub fn list(c: &Connection) -> rusqlite::Result<Vec<Room>> {
-    let mut stmt = c.prepare("SELECT * FROM rooms ORDER BY number")?;
+    let mut stmt = c.prepare_cached("SELECT * FROM rooms ORDER BY number")?;
     let rows = stmt.query_map([], from_row)?;
     rows.collect()
 }
 
 /// One room.
 pub fn get(c: &Connection, number: &str) -> rusqlite::Result<Option<Room>> {
-    c.query_row("SELECT * FROM rooms WHERE number = ?1", [number], from_row)
+    c.prepare_cached("SELECT * FROM rooms WHERE number = ?1")?
+        .query_row([number], from_row)
         .optional()
 }
 
 /// Inserts `room`; false if its number is taken.
 pub fn insert(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
-    let n = c.execute(
-        "INSERT OR IGNORE INTO rooms (number, name, max_participants, locked, pin, created_at, layout)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO rooms (number, name, max_participants, locked, pin, created_at,
+                 layout)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
             room.number,
             room.name,
             room.max_participants,
@@ -68,29 +72,31 @@ pub fn insert(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
             room.pin,
             clock::to_text(room.created_at),
             room.layout.as_str()
-        ],
-    )?;
+        ])?;
     Ok(n == 1)
 }
 
 /// Writes `room`'s changeable fields; false if it does not exist.
 pub fn update(c: &Connection, room: &Room) -> rusqlite::Result<bool> {
-    let n = c.execute(
-        "UPDATE rooms SET name = ?2, max_participants = ?3, locked = ?4, pin = ?5, layout = ?6
+    let n = c
+        .prepare_cached(
+            "UPDATE rooms SET name = ?2, max_participants = ?3, locked = ?4, pin = ?5, layout = ?6
          WHERE number = ?1",
-        params![
+        )?
+        .execute(params![
             room.number,
             room.name,
             room.max_participants,
             room.locked,
             room.pin,
             room.layout.as_str()
-        ],
-    )?;
+        ])?;
     Ok(n == 1)
 }
 
 /// Deletes a room; false if it did not exist.
 pub fn delete(c: &Connection, number: &str) -> rusqlite::Result<bool> {
-    Ok(c.execute("DELETE FROM rooms WHERE number = ?1", [number])? == 1)
+    Ok(c.prepare_cached("DELETE FROM rooms WHERE number = ?1")?
+        .execute([number])?
+        == 1)
 }

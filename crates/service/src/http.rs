@@ -42,11 +42,14 @@ pub async fn method_not_allowed() -> Problem {
 
 async fn healthz(State(db): State<Option<Db>>) -> Result<Json<serde_json::Value>, Problem> {
     if let Some(db) = db {
-        db.call(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
-            .await
-            .map_err(|_| {
-                Problem::status(StatusCode::SERVICE_UNAVAILABLE).detail("database not answering")
-            })?;
+        db.call(|c| {
+            c.prepare_cached("SELECT 1")?
+                .query_row([], |r| r.get::<_, i64>(0))
+        })
+        .await
+        .map_err(|_| {
+            Problem::status(StatusCode::SERVICE_UNAVAILABLE).detail("database not answering")
+        })?;
     }
     Ok(Json(serde_json::json!({ "status": "ok" })))
 }

@@ -6,6 +6,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
+use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use service::clock;
 use service::db::{Db, DbError};
@@ -409,29 +410,45 @@ impl Vnet {
         if self.ending().contains(&call.id) {
             return Ok(None);
         }
-        let (id, cause, h225) = (call.id.clone(), call.q931_cause, call.h225_reason.clone());
-        let mcu = self
-            .mcu_of_call(&call.id)
-            .await?
-            .unwrap_or_else(|| call.mcu.clone());
-        let reason = ended_reason(call, &mcu);
+        let call = call.clone();
+        // One visit to the database: the reason names the MCU as our cascade recorded it.
         let ended = self
             .inner
             .db
             .call(move |c| {
-                store::end_by_call(c, &id, &reason, cause, h225.as_deref(), clock::now())
+                let mcu: Option<String> = c
+                    .prepare_cached("SELECT mcu FROM cascades WHERE gateway_call_id = ?1")?
+                    .query_row([&call.id], |r| r.get(0))
+                    .optional()?;
+                let Some(mcu) = mcu else {
+                    return Ok(Err(call));
+                };
+                let reason = ended_reason(&call, &mcu);
+                store::end_by_call(
+                    c,
+                    &call.id,
+                    &reason,
+                    call.q931_cause,
+                    call.h225_reason.as_deref(),
+                    clock::now(),
+                )
+                .map(Ok)
             })
             .await?;
-        match &ended {
-            Some(k) => {
+        match ended {
+            Ok(Some(k)) => {
                 self.inner.media.detach_cascade(k.conference_id, k.id);
                 tracing::info!(
                     cascade = k.id,
                     reason = k.reason.as_deref(),
                     "cascade ended"
-                )
+                );
+                Ok(Some(k))
             }
-            None => {
+            Ok(None) => Ok(None),
+            Err(call) => {
+                // Not (yet) ours: `cascade_to` looks here in case the release overtook its
+                // record of the call id.
                 let mut recent = self
                     .inner
                     .recent_releases
@@ -440,10 +457,10 @@ impl Vnet {
                 if recent.len() == RECENT_RELEASES {
                     recent.pop_front();
                 }
-                recent.push_back(call.clone());
+                recent.push_back(call);
+                Ok(None)
             }
         }
-        Ok(ended)
     }
 
     /// Asks the gateway about every cascaded call and ends those that are over (after a
@@ -481,22 +498,6 @@ impl Vnet {
 
     fn ending(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
         self.inner.ending.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    async fn mcu_of_call(&self, call_id: &str) -> Result<Option<String>, DbError> {
-        let id = call_id.to_owned();
-        self.inner
-            .db
-            .call(move |c| {
-                use rusqlite::OptionalExtension;
-                c.query_row(
-                    "SELECT mcu FROM cascades WHERE gateway_call_id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional()
-            })
-            .await
     }
 
     async fn save(&self, k: &Cascade) -> Result<(), DbError> {

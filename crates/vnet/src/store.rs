@@ -144,10 +144,8 @@ pub fn insert_conference(
     name: &str,
     now: OffsetDateTime,
 ) -> rusqlite::Result<Conference> {
-    c.execute(
-        "INSERT INTO conferences (name, created_at) VALUES (?1, ?2)",
-        params![name, clock::to_text(now)],
-    )?;
+    c.prepare_cached("INSERT INTO conferences (name, created_at) VALUES (?1, ?2)")?
+        .execute(params![name, clock::to_text(now)])?;
     Ok(Conference {
         id: c.last_insert_rowid(),
         name: name.to_owned(),
@@ -195,15 +193,14 @@ pub fn conference(c: &Connection, id: i64) -> rusqlite::Result<Option<Conference
 
 /// A conference's name alone (without loading its cascades, which grow with its history).
 pub fn conference_name(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
-    c.query_row("SELECT name FROM conferences WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })
-    .optional()
+    c.prepare_cached("SELECT name FROM conferences WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
 }
 
 /// All conferences with their cascades.
 pub fn conferences(c: &Connection) -> rusqlite::Result<Vec<Conference>> {
-    let mut stmt = c.prepare("SELECT id, name, created_at FROM conferences ORDER BY id")?;
+    let mut stmt = c.prepare_cached("SELECT id, name, created_at FROM conferences ORDER BY id")?;
     let rows: Vec<(i64, String, String)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -214,36 +211,39 @@ pub fn conferences(c: &Connection) -> rusqlite::Result<Vec<Conference>> {
 
 /// Deletes a conference and its cascades; false if it did not exist.
 pub fn delete_conference(c: &Connection, id: i64) -> rusqlite::Result<bool> {
-    Ok(c.execute("DELETE FROM conferences WHERE id = ?1", [id])? == 1)
+    Ok(c.prepare_cached("DELETE FROM conferences WHERE id = ?1")?
+        .execute([id])?
+        == 1)
 }
 
 /// One cascade.
 pub fn cascade(c: &Connection, id: i64) -> rusqlite::Result<Option<Cascade>> {
-    c.query_row("SELECT * FROM cascades WHERE id = ?1", [id], cascade_row)
+    c.prepare_cached("SELECT * FROM cascades WHERE id = ?1")?
+        .query_row([id], cascade_row)
         .optional()
 }
 
 /// Cascades in `state`.
 pub fn cascades_in(c: &Connection, state: CascadeState) -> rusqlite::Result<Vec<Cascade>> {
-    let mut stmt = c.prepare("SELECT * FROM cascades WHERE state = ?1 ORDER BY id")?;
+    let mut stmt = c.prepare_cached("SELECT * FROM cascades WHERE state = ?1 ORDER BY id")?;
     let rows = stmt.query_map([state.as_str()], cascade_row)?;
     rows.collect()
 }
 
 /// Inserts a new cascade (id ignored) and returns it with its id.
 pub fn insert_cascade(c: &Connection, k: &Cascade) -> rusqlite::Result<Cascade> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO cascades (conference_id, state, dial, conference, mcu, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            k.conference_id,
-            k.state.as_str(),
-            k.dial,
-            k.conference,
-            k.mcu,
-            clock::to_text(k.created_at)
-        ],
-    )?;
+    )?
+    .execute(params![
+        k.conference_id,
+        k.state.as_str(),
+        k.dial,
+        k.conference,
+        k.mcu,
+        clock::to_text(k.created_at)
+    ])?;
     Ok(Cascade {
         id: c.last_insert_rowid(),
         ..k.clone()
@@ -252,23 +252,23 @@ pub fn insert_cascade(c: &Connection, k: &Cascade) -> rusqlite::Result<Cascade> 
 
 /// Writes every field of `k` (by id).
 pub fn save_cascade(c: &Connection, k: &Cascade) -> rusqlite::Result<()> {
-    c.execute(
+    c.prepare_cached(
         "UPDATE cascades SET state = ?2, conference = ?3, mcu = ?4, gateway_call_id = ?5,
              reason = ?6, q931_cause = ?7, h225_reason = ?8, cascaded_at = ?9, ended_at = ?10
          WHERE id = ?1",
-        params![
-            k.id,
-            k.state.as_str(),
-            k.conference,
-            k.mcu,
-            k.gateway_call_id,
-            k.reason,
-            k.q931_cause,
-            k.h225_reason,
-            k.cascaded_at.map(clock::to_text),
-            k.ended_at.map(clock::to_text)
-        ],
-    )?;
+    )?
+    .execute(params![
+        k.id,
+        k.state.as_str(),
+        k.conference,
+        k.mcu,
+        k.gateway_call_id,
+        k.reason,
+        k.q931_cause,
+        k.h225_reason,
+        k.cascaded_at.map(clock::to_text),
+        k.ended_at.map(clock::to_text)
+    ])?;
     Ok(())
 }
 
@@ -301,10 +301,10 @@ pub fn end_by_call(
 
 /// Closes cascades a crash left `dialing`.
 pub fn close_interrupted(c: &Connection, now: OffsetDateTime) -> rusqlite::Result<usize> {
-    c.execute(
+    c.prepare_cached(
         "UPDATE cascades SET state = 'failed', ended_at = ?1,
              reason = 'the VN server stopped before the gateway answered'
          WHERE state = 'dialing'",
-        [clock::to_text(now)],
-    )
+    )?
+    .execute([clock::to_text(now)])
 }
