@@ -29,6 +29,9 @@ pub enum Command {
     FastUpdate(u16),
     /// Send DTMF or text.
     UserInput(String),
+    /// Callee, before `Proceed`/`Accept`: listen for the peer's separate H.245 connection on
+    /// this socket and announce its address (for callers that do not tunnel H.245).
+    ListenH245(TcpListener),
     /// As an MCU: tell the peer its conference label (`terminalNumberAssign`).
     AssignTerminalNumber {
         /// The MCU's number.
@@ -69,7 +72,8 @@ pub fn call(stream: TcpStream, mut config: CallConfig, dial: Dial, seed: u64) ->
 }
 
 /// Serves one incoming call signalling connection. `h245_listener` is the listener whose
-/// address is in `config.h245_listener`, for peers that do not tunnel H.245.
+/// address is in `config.h245_listener`, for peers that do not tunnel H.245; without one, the
+/// owner can still give it with [`Command::ListenH245`] once it knows the caller does not tunnel.
 pub fn serve(
     stream: TcpStream,
     config: CallConfig,
@@ -145,6 +149,12 @@ async fn run(
                 }
             },
             c = commands.recv(), if commands_open => match c {
+                Some(Command::ListenH245(l)) => {
+                    if let Ok(addr) = l.local_addr() {
+                        call.set_h245_listener(addr);
+                        io.listener = Some(l);
+                    }
+                }
                 Some(c) => apply(&mut call, c),
                 None => {
                     commands_open = false;
@@ -173,6 +183,8 @@ fn apply(call: &mut Call, c: Command) {
         Command::AssignTerminalNumber { mcu, terminal } => {
             call.assign_terminal_number(now, mcu, terminal)
         }
+        // Taken by `run`, which owns the sockets.
+        Command::ListenH245(_) => {}
     }
 }
 

@@ -129,17 +129,14 @@ async fn serve_call(
         Ok(a) => a,
         Err(_) => return,
     };
-    let (media, h245) = match (
-        MediaSockets::bind(local.ip()).await,
-        TcpListener::bind((local.ip(), 0)).await,
-    ) {
-        (Ok(m), Ok(l)) => (m, l),
-        _ => {
-            tracing::warn!(%peer, "cannot bind media or H.245 sockets; dropping the call");
+    let media = match MediaSockets::bind(local.ip()).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(%peer, error = %e, "cannot bind media sockets; dropping the call");
             return;
         }
     };
-    let (Ok(local_media), Ok(h245_addr)) = (media.local_media(), h245.local_addr()) else {
+    let Ok(local_media) = media.local_media() else {
         return;
     };
     let config = CallConfig {
@@ -156,10 +153,12 @@ async fn serve_call(
         },
         fast_start: true,
         tunnelling: true,
-        h245_listener: Some(h245_addr),
+        // Bound below only for a caller that does not tunnel: most do, and a listener per
+        // call was a socket, a bind and a listen for nothing.
+        h245_listener: None,
         timers: CallTimers::default(),
     };
-    let mut task = h323_tokio::serve(stream, config, Some(h245), seed);
+    let mut task = h323_tokio::serve(stream, config, None, seed);
     // Wait for the Setup.
     let incoming: IncomingCall = loop {
         match tokio::time::timeout(Duration::from_secs(30), task.events.recv()).await {
@@ -168,6 +167,16 @@ async fn serve_call(
             Ok(Some(_)) => {}
         }
     };
+    if !incoming.tunnelling_offered {
+        match TcpListener::bind((local.ip(), 0)).await {
+            Ok(l) => {
+                let _ = task.commands.send(Command::ListenH245(l));
+            }
+            Err(e) => {
+                tracing::warn!(%peer, error = %e, "cannot listen for the caller's H.245 connection")
+            }
+        }
+    }
     let request = AdmissionRequest {
         destination_aliases: incoming.destination.iter().map(admission_alias).collect(),
         called_party_number: incoming.called_number.clone(),

@@ -383,6 +383,13 @@ impl Call {
         self.config.kind
     }
 
+    /// Gives the call a listening socket for a separate H.245 connection after it was created:
+    /// a callee whose caller does not tunnel announces it in its answer (an I/O layer need not
+    /// listen for every call, as most callers tunnel).
+    pub fn set_h245_listener(&mut self, addr: SocketAddr) {
+        self.config.h245_listener = Some(addr);
+    }
+
     /// True for the calling side.
     pub fn is_caller(&self) -> bool {
         self.is_caller
