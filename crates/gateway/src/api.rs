@@ -68,6 +68,36 @@ pub struct ListQuery {
     pub limit: Option<u32>,
 }
 
+/// Query of `GET /v1/events`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Only events of calls entering these states, comma-separated (e.g. `released,failed` for
+    /// a subscriber that only needs to know when calls end); all states when absent.
+    #[param(example = "released,failed")]
+    pub state: Option<String>,
+}
+
+/// The states an events query asks for; `None` for all.
+fn wanted_states(q: &EventsQuery) -> Result<Option<Vec<CallState>>, Problem> {
+    let Some(list) = q.state.as_deref() else {
+        return Ok(None);
+    };
+    list.split(',')
+        .map(str::trim)
+        .map(|name| {
+            serde_json::from_value::<CallState>(serde_json::Value::String(name.into())).map_err(
+                |_| {
+                    Problem::status(StatusCode::BAD_REQUEST).detail(format!(
+                        "state {name:?} is not one of dialing, connected, failed, released"
+                    ))
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 /// The OpenAPI description served at `/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
@@ -192,27 +222,37 @@ async fn delete_call(
     }
 }
 
-/// Server-Sent Events: `ready` once subscribed, then one `call` event per state change, and
-/// `resync` if events were lost.
-#[utoipa::path(get, path = "/v1/events", responses((status = 200, description = "text/event-stream of CallEvent", body = CallEvent, content_type = "text/event-stream")))]
-async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+/// Server-Sent Events: `ready` once subscribed, then one `call` event per state change (only
+/// those into the states `?state=` names, when given), and `resync` if events were lost.
+#[utoipa::path(get, path = "/v1/events", params(EventsQuery), responses((status = 200, description = "text/event-stream of CallEvent", body = CallEvent, content_type = "text/event-stream"), (status = 400, description = "unknown state in `state`", body = Problem, content_type = "application/problem+json")))]
+async fn events(
+    State(s): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
+    let wanted = wanted_states(&q)?;
     let rx = s.calls.events().subscribe();
     let ready =
         futures_util::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
-    let changes = BroadcastStream::new(rx).map(|item| {
-        Ok(match item {
-            Ok(ev) => Event::default()
-                .event("call")
-                .id(ev.seq.to_string())
-                .json_data(&ev)
-                .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
-            Err(BroadcastStreamRecvError::Lagged(n)) => Event::default()
-                .event("resync")
-                .data(format!("{{\"missed\":{n}}}")),
-        })
+    let changes = BroadcastStream::new(rx).filter_map(move |item| {
+        let event = match item {
+            Ok(ev) if wanted.as_ref().is_some_and(|w| !w.contains(&ev.kind)) => None,
+            Ok(ev) => Some(
+                Event::default()
+                    .event("call")
+                    .id(ev.seq.to_string())
+                    .json_data(&ev)
+                    .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
+            ),
+            Err(BroadcastStreamRecvError::Lagged(n)) => Some(
+                Event::default()
+                    .event("resync")
+                    .data(format!("{{\"missed\":{n}}}")),
+            ),
+        };
+        std::future::ready(event.map(Ok))
     });
     let stop = s.http_stop.wait();
-    Sse::new(ready.chain(changes).take_until(stop)).keep_alive(KeepAlive::default())
+    Ok(Sse::new(ready.chain(changes).take_until(stop)).keep_alive(KeepAlive::default()))
 }
 
 fn call_id(text: &str) -> Result<Uuid, Problem> {

@@ -177,13 +177,22 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRecord> {
     })
 }
 
-/// Inserts or replaces the record with `r.id`.
+/// Inserts the record with `r.id`, or updates it in place. An upsert rather than `INSERT OR
+/// REPLACE`: a replace deletes and re-inserts the row and so rewrites every index, where a call's
+/// later saves only change its state, outcome and times.
 pub fn save(c: &Connection, r: &CallRecord) -> rusqlite::Result<()> {
     c.prepare_cached(
-        "INSERT OR REPLACE INTO calls (id, state, dial, display, conference, mcu, result,
+        "INSERT INTO calls (id, state, dial, display, conference, mcu, result,
              q931_cause, h225_reason, released_by, detail, started_at, connected_at, ended_at,
              media, media_stats)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, dial = excluded.dial,
+             display = excluded.display, conference = excluded.conference, mcu = excluded.mcu,
+             result = excluded.result, q931_cause = excluded.q931_cause,
+             h225_reason = excluded.h225_reason, released_by = excluded.released_by,
+             detail = excluded.detail, started_at = excluded.started_at,
+             connected_at = excluded.connected_at, ended_at = excluded.ended_at,
+             media = excluded.media, media_stats = excluded.media_stats",
     )?
     .execute(params![
         r.id.to_string(),

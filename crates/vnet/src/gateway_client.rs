@@ -93,8 +93,9 @@ impl GatewayClient {
 
     /// `GET /v1/events`, not timed out: the caller reads it for as long as it lasts.
     pub fn events(&self) -> reqwest::RequestBuilder {
+        // Only the ends of calls matter here (`GatewayCall::is_over`).
         self.http
-            .get(format!("{}/v1/events", self.base))
+            .get(format!("{}/v1/events?state=released,failed", self.base))
             .header(reqwest::header::ACCEPT, "text/event-stream")
     }
 
