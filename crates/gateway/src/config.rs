@@ -6,6 +6,7 @@
 //! log_format = "text"            # or "json"
 //! call_timeout = "30s"           # no answer within this → 504
 //! default_display = "cascade"    # display/h323-ID when the request names none
+//! rtp_ports = "16384-32767"      # UDP ports for RTP (even) and RTCP (odd)
 //! [[dial_plan]]
 //! prefix = "80"
 //! kind = "cascade"               # VN conference calls internet conference
@@ -14,6 +15,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rtp_sockets::PortRange;
 use serde::{Deserialize, Serialize};
 use service::config::{self, ConfigError, LogFormat, Sources};
 
@@ -36,6 +38,10 @@ pub struct Config {
     pub default_display: String,
     /// Prefixes and what they mean; longest match wins.
     pub dial_plan: Vec<Route>,
+    /// UDP ports for media sockets: RTP on even ports, RTCP on the next odd one (e.g.
+    /// `"16384-32767"`, the default).
+    #[serde(default)]
+    pub rtp_ports: PortRange,
 }
 
 impl Default for Config {
@@ -50,6 +56,7 @@ impl Default for Config {
                 prefix: "80".into(),
                 kind: RouteKind::Cascade,
             }],
+            rtp_ports: PortRange::DEFAULT,
         }
     }
 }
@@ -86,6 +93,7 @@ pub const ENV_KEYS: &[&str] = &[
     "log_format",
     "call_timeout",
     "default_display",
+    "rtp_ports",
 ];
 
 impl Config {
@@ -139,5 +147,25 @@ mod tests {
             Config::load(&args).unwrap().call_timeout,
             Duration::from_millis(250)
         );
+    }
+
+    #[test]
+    fn rtp_ports_come_from_the_file_and_a_bad_range_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("g.toml");
+        std::fs::write(&file, "rtp_ports = \"40000-40999\"\n").unwrap();
+        let args = Args {
+            config: Some(file.clone()),
+            ..Args::default()
+        };
+        let c = Config::load(&args).unwrap();
+        assert_eq!((c.rtp_ports.first(), c.rtp_ports.last()), (40000, 40999));
+        assert_eq!(
+            Config::load(&Args::default()).unwrap().rtp_ports,
+            PortRange::DEFAULT
+        );
+        std::fs::write(&file, "rtp_ports = \"40999-40000\"\n").unwrap();
+        let e = Config::load(&args).unwrap_err().to_string();
+        assert!(e.contains("40999-40000"), "{e}");
     }
 }

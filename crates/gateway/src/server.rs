@@ -30,6 +30,8 @@ impl Server {
     /// Opens the records in `config.data`, closes those a crash left open, and binds
     /// `config.http` (use port 0 for a free port).
     pub async fn bind(config: Config, dialer: Arc<dyn Dialer>) -> anyhow::Result<Self> {
+        // Process-wide: the servers of one process (`cascade demo`) share one range.
+        rtp_sockets::set_range(config.rtp_ports);
         let plan = DialPlan::new(config.dial_plan.clone()).context("invalid dial plan")?;
         let db = Db::open(&config.db_path(), store::MIGRATIONS)
             .with_context(|| format!("cannot open {}", config.db_path().display()))?;

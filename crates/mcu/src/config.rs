@@ -9,6 +9,7 @@
 //! auto_create_rooms = false      # create unknown rooms on first call, as OpenMCU-ru does
 //! default_max_participants = 16  # for rooms created without a limit
 //! pin_timeout = "20s"            # time a caller has to key a room's PIN (DTMF)
+//! rtp_ports = "16384-32767"      # UDP ports for RTP (even) and RTCP (odd)
 //! [[rooms]]                      # seeded at start when absent from the database
 //! number = "1234"
 //! name = "Weekly"
@@ -24,6 +25,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rtp_sockets::PortRange;
 use serde::{Deserialize, Serialize};
 use service::config::{self, ConfigError, LogFormat, Sources};
 
@@ -131,6 +133,10 @@ pub struct Config {
     /// with cause 21.
     #[serde(with = "humantime_serde")]
     pub pin_timeout: Duration,
+    /// UDP ports for media sockets: RTP on even ports, RTCP on the next odd one (e.g.
+    /// `"16384-32767"`, the default).
+    #[serde(default)]
+    pub rtp_ports: PortRange,
 }
 
 impl Default for Config {
@@ -146,6 +152,7 @@ impl Default for Config {
             rooms: Vec::new(),
             video: VideoConfig::default(),
             pin_timeout: crate::pin::DEFAULT_PIN_TIMEOUT,
+            rtp_ports: PortRange::DEFAULT,
         }
     }
 }
@@ -187,6 +194,7 @@ pub const ENV_KEYS: &[&str] = &[
     "log_format",
     "default_room",
     "pin_timeout",
+    "rtp_ports",
 ];
 
 impl Config {

@@ -34,6 +34,8 @@ impl Server {
     /// Opens `config.data`/mcu.sqlite, creates configured rooms that are not stored yet, binds
     /// `config.http` and `config.h323` (port 0 for free ports).
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        // Process-wide: the servers of one process (`cascade demo`) share one range.
+        rtp_sockets::set_range(config.rtp_ports);
         let db = Db::open(&config.db_path(), store::MIGRATIONS)
             .with_context(|| format!("cannot open {}", config.db_path().display()))?;
         let policy = Policy {

@@ -7,11 +7,13 @@
 //! gateway = "http://127.0.0.1:8081"  # the gateway's API
 //! cascade_prefix = "80"              # prefix of {"conference","mcu"} cascades
 //! gateway_timeout = "40s"            # longer than the gateway's call timeout
+//! rtp_ports = "16384-32767"          # UDP ports for RTP (even) and RTCP (odd)
 //! ```
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rtp_sockets::PortRange;
 use serde::{Deserialize, Serialize};
 use service::config::{self, ConfigError, LogFormat, Sources};
 
@@ -32,6 +34,10 @@ pub struct Config {
     /// Longest wait for one gateway request (must exceed the gateway's call timeout).
     #[serde(with = "humantime_serde")]
     pub gateway_timeout: Duration,
+    /// UDP ports for media sockets: RTP on even ports, RTCP on the next odd one (e.g.
+    /// `"16384-32767"`, the default).
+    #[serde(default)]
+    pub rtp_ports: PortRange,
 }
 
 impl Default for Config {
@@ -43,6 +49,7 @@ impl Default for Config {
             gateway: "http://127.0.0.1:8081".into(),
             cascade_prefix: "80".into(),
             gateway_timeout: Duration::from_secs(40),
+            rtp_ports: PortRange::DEFAULT,
         }
     }
 }
@@ -80,6 +87,7 @@ pub const ENV_KEYS: &[&str] = &[
     "gateway",
     "cascade_prefix",
     "gateway_timeout",
+    "rtp_ports",
 ];
 
 impl Config {

@@ -25,6 +25,8 @@ pub struct Server {
 impl Server {
     /// Opens `config.data`/vnet.sqlite and binds `config.http` (port 0 for a free port).
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        // Process-wide: the servers of one process (`cascade demo`) share one range.
+        rtp_sockets::set_range(config.rtp_ports);
         let url = reqwest::Url::parse(&config.gateway)
             .with_context(|| format!("gateway URL {:?} is not a URL", config.gateway))?;
         anyhow::ensure!(url.scheme() == "http", "gateway URL {url} must be http://");

@@ -1,0 +1,325 @@
+//! The UDP sockets RTP and RTCP travel on: an even port for RTP and the next odd one for RTCP
+//! (RFC 3550 §11), taken from a port range as media servers do, so that a firewall in front of
+//! them opens one known range (`rtp_ports` in the servers' configuration, default
+//! [`PortRange::DEFAULT`]).
+//!
+//! The H.323 call driver (`h323-tokio`), the gateway and the VN server bind their media sockets
+//! here, so that vnet does not depend on the H.323 stack for it. Written by hand: binding a pair
+//! is a few lines of `std::net`, and no crate keeps a port cursor over a range.
+//!
+//! Ports are handed out by one cursor per process that walks the range's even ports from a
+//! start that differs per process, and skips a pair whose ports another socket holds (another
+//! process, or a pair still in use after the cursor wrapped). Walking rather than asking the
+//! kernel for a free port also keeps a port from being reused by the next call at once, so
+//! that a late packet of an ended call does not land in a new one.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::RwLock;
+
+use serde::{Deserialize, Serialize};
+use tokio::net::UdpSocket;
+
+/// An inclusive range of UDP ports for media. Only its even ports start a pair, so it needs at
+/// least one even port followed by an odd one inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PortRange {
+    first: u16,
+    last: u16,
+}
+
+/// Why a port range was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a UDP port range for RTP: {why} (expected e.g. \"16384-32767\")")]
+pub struct PortRangeError {
+    text: String,
+    why: &'static str,
+}
+
+impl PortRange {
+    /// 16384–32767: the range H.323 and SIP equipment commonly uses, below Linux's ephemeral
+    /// ports (32768–60999) so that ports the kernel picks for other sockets do not collide.
+    pub const DEFAULT: PortRange = PortRange {
+        first: 16384,
+        last: 32767,
+    };
+
+    /// `first..=last`; it must hold at least one even/odd pair and not include port 0.
+    pub fn new(first: u16, last: u16) -> Result<Self, PortRangeError> {
+        let text = format!("{first}-{last}");
+        let err = |why| PortRangeError {
+            text: text.clone(),
+            why,
+        };
+        if first == 0 {
+            return Err(err("port 0 is not a port"));
+        }
+        if first > last {
+            return Err(err("the first port is above the last"));
+        }
+        let r = PortRange { first, last };
+        if r.pairs() == 0 {
+            return Err(err("it holds no even port followed by an odd one"));
+        }
+        Ok(r)
+    }
+
+    /// The first port.
+    pub fn first(&self) -> u16 {
+        self.first
+    }
+
+    /// The last port.
+    pub fn last(&self) -> u16 {
+        self.last
+    }
+
+    fn first_even(&self) -> u32 {
+        u32::from(self.first).next_multiple_of(2)
+    }
+
+    /// How many RTP/RTCP pairs fit.
+    pub fn pairs(&self) -> u32 {
+        let first = self.first_even();
+        let last = u32::from(self.last);
+        if last < first + 1 {
+            0
+        } else {
+            (last - first + 1) / 2
+        }
+    }
+
+    /// The RTP port of pair `i` (`i < pairs()`).
+    fn rtp_port(&self, i: u32) -> u16 {
+        (self.first_even() + 2 * i) as u16
+    }
+}
+
+impl Default for PortRange {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = PortRangeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |why| PortRangeError {
+            text: s.to_owned(),
+            why,
+        };
+        let (a, b) = s
+            .trim()
+            .split_once('-')
+            .ok_or_else(|| err("no '-' between the first and last port"))?;
+        let port = |t: &str| {
+            t.trim()
+                .parse::<u16>()
+                .map_err(|_| err("a port is not a number from 1 to 65535"))
+        };
+        PortRange::new(port(a)?, port(b)?).map_err(|e| PortRangeError {
+            text: s.to_owned(),
+            why: e.why,
+        })
+    }
+}
+
+impl TryFrom<String> for PortRange {
+    type Error = PortRangeError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<PortRange> for String {
+    fn from(r: PortRange) -> String {
+        r.to_string()
+    }
+}
+
+static RANGE: RwLock<PortRange> = RwLock::new(PortRange::DEFAULT);
+/// The next pair to try, as an index that is reduced modulo the range's pair count; 0 means
+/// "not started yet" (see [`start`]).
+static CURSOR: AtomicU32 = AtomicU32::new(0);
+
+/// Sets the range this process binds media ports from (one range per process: the servers of
+/// `cascade demo` share it).
+pub fn set_range(range: PortRange) {
+    *RANGE.write().unwrap_or_else(|e| e.into_inner()) = range;
+}
+
+/// The range in use.
+pub fn range() -> PortRange {
+    *RANGE.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A start that differs between processes (and between runs), so that several processes on
+/// one host do not all try the same ports first.
+fn start() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    (std::process::id().wrapping_mul(2_654_435_761) ^ nanos) | 1
+}
+
+fn next_index() -> u32 {
+    let mut i = CURSOR.fetch_add(1, Ordering::Relaxed);
+    if i == 0 {
+        // First use: move the cursor to this process's start. Racing first users may both
+        // do it; either start is as good.
+        let s = start();
+        CURSOR.store(s.wrapping_add(1), Ordering::Relaxed);
+        i = s;
+    }
+    i
+}
+
+/// Binds an RTP socket on an even port and its RTCP socket on the next port, both on `ip`,
+/// from the process's range. Fails with `AddrInUse` when no pair of the range is free (every
+/// pair was tried once), or with the error of binding on `ip` itself (an address this host
+/// does not have, for instance).
+pub fn bind_pair(ip: IpAddr) -> io::Result<(UdpSocket, UdpSocket)> {
+    bind_pair_in(ip, range())
+}
+
+/// [`bind_pair`] from `range` rather than the process's range.
+pub fn bind_pair_in(ip: IpAddr, range: PortRange) -> io::Result<(UdpSocket, UdpSocket)> {
+    let pairs = range.pairs();
+    // One index from the shared cursor, then a walk from it: concurrent binders start at
+    // different pairs, and each tries every pair once.
+    let start = next_index() % pairs;
+    for k in 0..pairs {
+        let port = range.rtp_port((start + k) % pairs);
+        let rtp = match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
+            Ok(s) => s,
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(e),
+        };
+        let rtcp = match std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
+            Ok(s) => s,
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(e),
+        };
+        rtp.set_nonblocking(true)?;
+        rtcp.set_nonblocking(true)?;
+        return Ok((UdpSocket::from_std(rtp)?, UdpSocket::from_std(rtcp)?));
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        format!("no free even/odd UDP port pair in {range}"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn ranges_parse_and_refuse_what_holds_no_pair() {
+        let r: PortRange = "20000-20009".parse().unwrap();
+        assert_eq!((r.first(), r.last(), r.pairs()), (20000, 20009, 5));
+        assert_eq!(r.to_string(), "20000-20009");
+        assert_eq!(" 20001 - 20004 ".parse::<PortRange>().unwrap().pairs(), 1);
+        assert_eq!(PortRange::DEFAULT.pairs(), 8192);
+        assert_eq!("65534-65535".parse::<PortRange>().unwrap().pairs(), 1);
+        for bad in [
+            "",
+            "20000",
+            "20010-20000",
+            "0-100",
+            "20001-20001",
+            "20001-20002",
+            "a-b",
+            "1-70000",
+        ] {
+            let e = bad.parse::<PortRange>().unwrap_err();
+            assert!(e.to_string().contains("not a UDP port range"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn serde_uses_the_text_form() {
+        #[derive(Deserialize, Serialize)]
+        struct C {
+            rtp_ports: PortRange,
+        }
+        let c: C = serde_json::from_str(r#"{"rtp_ports":"30000-30099"}"#).unwrap();
+        assert_eq!(c.rtp_ports.pairs(), 50);
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"rtp_ports":"30000-30099"}"#
+        );
+        assert!(serde_json::from_str::<C>(r#"{"rtp_ports":"3-2"}"#).is_err());
+    }
+
+    #[tokio::test]
+    async fn pairs_are_even_and_odd_inside_the_range_and_distinct() {
+        let range: PortRange = "41000-41019".parse().unwrap();
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let (rtp, rtcp) = bind_pair_in(LO, range).unwrap();
+            let (p, q) = (
+                rtp.local_addr().unwrap().port(),
+                rtcp.local_addr().unwrap().port(),
+            );
+            assert_eq!(p % 2, 0);
+            assert_eq!(q, p + 1);
+            assert!((41000..=41019).contains(&p) && q <= 41019, "{p}");
+            held.push((rtp, rtcp));
+        }
+        let mut ports: Vec<u16> = held
+            .iter()
+            .map(|(r, _)| r.local_addr().unwrap().port())
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        assert_eq!(ports.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_full_range_is_an_error_and_a_freed_pair_is_found_again() {
+        let range: PortRange = "41100-41105".parse().unwrap();
+        let a = bind_pair_in(LO, range).unwrap();
+        let b = bind_pair_in(LO, range).unwrap();
+        // The third pair is held by someone else: only its RTCP port, which must be skipped too.
+        let mut taken = None;
+        for p in [41100u16, 41102, 41104] {
+            if ![&a, &b]
+                .iter()
+                .any(|(r, _)| r.local_addr().unwrap().port() == p)
+            {
+                taken = Some(std::net::UdpSocket::bind((LO, p + 1)).unwrap());
+            }
+        }
+        let e = bind_pair_in(LO, range).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AddrInUse);
+        assert!(e.to_string().contains("41100-41105"), "{e}");
+        let freed = a.0.local_addr().unwrap().port();
+        drop(a);
+        let c = bind_pair_in(LO, range).unwrap();
+        assert_eq!(c.0.local_addr().unwrap().port(), freed);
+        drop((b, c, taken));
+    }
+
+    #[tokio::test]
+    async fn an_address_the_host_lacks_is_reported_as_such() {
+        // TEST-NET-1 (RFC 5737) is never a local address.
+        let e = bind_pair_in("192.0.2.1".parse().unwrap(), PortRange::DEFAULT).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AddrNotAvailable, "{e}");
+    }
+}
