@@ -345,7 +345,7 @@ impl Calls {
 
     async fn save(&self, record: &CallRecord) -> Result<(), DbError> {
         let r = record.clone();
-        self.inner.db.call(move |c| store::save(c, &r)).await
+        self.inner.db.write(move |c| store::save(c, &r)).await
     }
 
     async fn supervise(

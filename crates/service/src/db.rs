@@ -8,11 +8,19 @@
 //!
 //! rusqlite is blocking, so [`Db::call`] runs each closure on tokio's blocking pool behind a mutex:
 //! one writer at a time, which is what SQLite allows anyway.
+//!
+//! [`Db::write`] is for the writes of every call (a gateway call record is written three times):
+//! writes that arrive while one is being committed wait and are committed together, in one
+//! transaction with a savepoint each (group commit). A batch costs one trip to the blocking pool
+//! and one WAL commit, and consecutive records share the pages they touch; each write still
+//! succeeds or fails alone, and its caller hears only after the commit.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
+use tokio::sync::oneshot;
 
 /// One step of a server's schema. Versions start at 1 and increase by one.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +70,9 @@ pub enum DbError {
     /// Another user of the connection panicked while holding it.
     #[error("database connection poisoned by an earlier panic")]
     Poisoned,
+    /// A write's closure panicked; its changes were rolled back.
+    #[error("database write panicked; its changes were rolled back")]
+    WritePanicked,
 }
 
 /// A shared SQLite connection.
@@ -69,6 +80,28 @@ pub enum DbError {
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    writes: Arc<Mutex<Writes>>,
+}
+
+/// A queued write: runs in the batch's transaction (or is told why there is none) and returns
+/// what to tell its caller once the commit's outcome is known.
+type Job = Box<dyn FnOnce(Result<&Connection, DbError>) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(Result<(), DbError>) + Send>;
+
+/// Writes waiting for the next batch, and whether a batch is being committed.
+#[derive(Default)]
+struct Writes {
+    queued: Vec<Job>,
+    committing: bool,
+}
+
+impl std::fmt::Debug for Writes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writes")
+            .field("queued", &self.queued.len())
+            .field("committing", &self.committing)
+            .finish()
+    }
 }
 
 impl Db {
@@ -99,6 +132,7 @@ impl Db {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
+            writes: Arc::default(),
         })
     }
 
@@ -121,10 +155,110 @@ impl Db {
         .await?
     }
 
+    /// Runs the write `f` in the next group commit (module doc) and returns its result once it
+    /// is committed. `f` runs inside a transaction, so it must not begin one itself (it may use
+    /// savepoints); if it fails or panics, its changes alone are rolled back.
+    pub async fn write<F, R>(&self, f: F) -> Result<R, DbError>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |c: Result<&Connection, DbError>| {
+            let outcome = c.and_then(|c| in_savepoint(c, f));
+            Box::new(move |commit: Result<(), DbError>| {
+                let _ = tx.send(outcome.and_then(|v| commit.map(|()| v)));
+            })
+        });
+        let start = {
+            let mut w = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+            w.queued.push(job);
+            !std::mem::replace(&mut w.committing, true)
+        };
+        if start {
+            let (conn, writes) = (Arc::clone(&self.conn), Arc::clone(&self.writes));
+            tokio::task::spawn_blocking(move || commit_batches(&conn, &writes));
+        }
+        // The sender is dropped unanswered only if the committing thread died.
+        rx.await.unwrap_or(Err(DbError::WritePanicked))
+    }
+
     /// The schema version recorded in the file.
     pub async fn schema_version(&self) -> Result<u32, DbError> {
         self.call(|c| current_version(c)).await
     }
+}
+
+/// Commits queued writes, a batch at a time, until the queue is empty.
+fn commit_batches(conn: &Mutex<Connection>, writes: &Mutex<Writes>) {
+    loop {
+        let batch = {
+            let mut w = writes.lock().unwrap_or_else(|e| e.into_inner());
+            if w.queued.is_empty() {
+                w.committing = false;
+                return;
+            }
+            std::mem::take(&mut w.queued)
+        };
+        let Ok(c) = conn.lock() else {
+            for job in batch {
+                job(Err(DbError::Poisoned))(Ok(()));
+            }
+            continue;
+        };
+        let replies: Vec<(Reply, Result<(), DbError>)> = match c.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                let replies: Vec<Reply> = batch.into_iter().map(|job| job(Ok(&c))).collect();
+                match c.execute_batch("COMMIT") {
+                    Ok(()) => replies.into_iter().map(|r| (r, Ok(()))).collect(),
+                    Err(e) => {
+                        let _ = c.execute_batch("ROLLBACK");
+                        let msg = e.to_string();
+                        replies
+                            .into_iter()
+                            .map(|r| (r, Err(commit_error(&msg))))
+                            .collect()
+                    }
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                batch
+                    .into_iter()
+                    .map(|job| (job(Err(commit_error(&msg))), Ok(())))
+                    .collect()
+            }
+        };
+        drop(c);
+        for (reply, outcome) in replies {
+            reply(outcome);
+        }
+    }
+}
+
+fn commit_error(msg: &str) -> DbError {
+    DbError::Sqlite(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+        Some(format!("write batch not committed: {msg}")),
+    ))
+}
+
+/// Runs `f` in a savepoint of the batch's transaction, rolling back to it if `f` fails or panics.
+fn in_savepoint<F, R>(c: &Connection, f: F) -> Result<R, DbError>
+where
+    F: FnOnce(&Connection) -> rusqlite::Result<R>,
+{
+    c.prepare_cached("SAVEPOINT write")?.execute([])?;
+    let outcome = match catch_unwind(AssertUnwindSafe(|| f(c))) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(DbError::from(e)),
+        Err(_) => Err(DbError::WritePanicked),
+    };
+    if outcome.is_err() {
+        c.prepare_cached("ROLLBACK TO write")?.execute([])?;
+    }
+    c.prepare_cached("RELEASE write")?.execute([])?;
+    outcome
 }
 
 fn current_version(conn: &Connection) -> rusqlite::Result<u32> {
@@ -260,5 +394,56 @@ mod tests {
                 .unwrap(),
             2
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_commit_together_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.sqlite");
+        let db = Db::open(&path, &[V1]).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(move |c| {
+                    c.execute("INSERT INTO notes (id, text) VALUES (?1, 'ok')", [i])?;
+                    match i % 50 {
+                        // Fails after its first statement: that insert must be undone too.
+                        7 => c
+                            .execute("INSERT INTO notes (id, text) VALUES (?1, NULL)", [i + 1000])
+                            .map(|_| i),
+                        13 => panic!("write {i} panics"),
+                        _ => Ok(i),
+                    }
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for (i, t) in tasks.into_iter().enumerate() {
+            match (i % 50, t.await.unwrap()) {
+                (7, Err(DbError::Sqlite(_))) | (13, Err(DbError::WritePanicked)) => {}
+                (_, Ok(v)) => {
+                    assert_eq!(v, i as i64);
+                    ok += 1;
+                }
+                (_, other) => panic!("write {i}: {other:?}"),
+            }
+        }
+        assert_eq!(ok, 192);
+        // Committed, as another connection sees: every good row, nothing of the failed ones.
+        let other = Connection::open(&path).unwrap();
+        let (n, bad): (i64, i64) = other
+            .query_row(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE id % 50 IN (7, 13) OR id >= 1000) FROM notes",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((n, bad), (192, 0));
+        // The writer goes on after the panic.
+        db.write(|c| c.execute("INSERT INTO notes (text) VALUES ('after')", []))
+            .await
+            .unwrap();
     }
 }

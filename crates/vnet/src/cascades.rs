@@ -282,7 +282,7 @@ impl Vnet {
         let mut k = self
             .inner
             .db
-            .call(move |c| store::insert_cascade(c, &draft))
+            .write(move |c| store::insert_cascade(c, &draft))
             .await?;
         tracing::info!(conference = conference_id, cascade = k.id, %dial, "cascading");
         // Our receive addresses for this cascade go in the request; without sockets the cascade
@@ -415,7 +415,7 @@ impl Vnet {
         let ended = self
             .inner
             .db
-            .call(move |c| {
+            .write(move |c| {
                 let mcu: Option<String> = c
                     .prepare_cached("SELECT mcu FROM cascades WHERE gateway_call_id = ?1")?
                     .query_row([&call.id], |r| r.get(0))
@@ -504,7 +504,7 @@ impl Vnet {
         let k = k.clone();
         self.inner
             .db
-            .call(move |c| store::save_cascade(c, &k))
+            .write(move |c| store::save_cascade(c, &k))
             .await
     }
 
