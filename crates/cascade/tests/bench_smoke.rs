@@ -90,3 +90,51 @@ fn targets_outside_loopback_are_refused_before_any_request() {
         "unexpected error: {stderr}"
     );
 }
+
+#[test]
+fn child_processes_report_each_servers_cpu_per_call() {
+    let out = bench(&[
+        "--processes",
+        "--scenario",
+        "gateway",
+        "--calls",
+        "60",
+        "--concurrency",
+        "2",
+        "--duration",
+        "120",
+        "--room-base",
+        "4500",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "cascade bench failed: {stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        r["settings"]["targets"],
+        "child server processes on loopback"
+    );
+    assert!(
+        r["cascade_setup"].is_null(),
+        "only the gateway scenario ran"
+    );
+    let g = &r["gateway_calls"];
+    assert_eq!(
+        (g["completed"].as_u64(), g["errors"].as_u64()),
+        (Some(60), Some(0)),
+        "{g}"
+    );
+    let cpu = &r["gateway_server_cpu"];
+    for server in ["mcu", "gateway", "vnet"] {
+        let per = cpu[server]["cpu_ms_per_call"].as_f64();
+        assert!(per.is_some_and(|ms| ms >= 0.0), "{server}: {cpu}");
+    }
+    // The gateway and the MCU do work for every call: 60 calls (several ms of CPU each in a
+    // debug build) cannot cost them nothing.
+    for server in ["mcu", "gateway"] {
+        assert!(
+            cpu[server]["cpu_s"].as_f64().unwrap() > 0.0,
+            "{server}: {cpu}"
+        );
+    }
+}

@@ -12,7 +12,9 @@
 //! By default the three servers run in this process ([`LocalStack`]), so the load generator and
 //! the servers share the machine's cores, as they would on a 2-core box. `--vnet`, `--gateway`,
 //! `--mcu` and `--mcu-h323` point it at running servers instead; every target must be in
-//! 127.0.0.0/8 or `::1`. Each scenario stops at `--calls` or `--duration`, whichever comes first.
+//! 127.0.0.0/8 or `::1`. `--processes` runs the servers as child processes instead and reports
+//! each one's CPU time per call ([`processes`]). Each scenario stops at `--calls` or
+//! `--duration`, whichever comes first.
 //!
 //! Percentiles are exact (nearest rank over the sorted samples): a few thousand samples cost
 //! nothing to sort, so no histogram crate is needed.
@@ -28,6 +30,10 @@ use serde_json::{json, Value};
 use tracing_subscriber::EnvFilter;
 
 use crate::stack::LocalStack;
+
+mod processes;
+
+use processes::Processes;
 
 /// Calls not counted in the figures, per scenario, to open connections and warm caches.
 const WARM_UP: u64 = 5;
@@ -65,6 +71,10 @@ pub struct Args {
     /// First room number the bench creates (one room per worker).
     #[arg(long, default_value = "7700", value_name = "NUMBER")]
     room_base: u32,
+    /// Run the three servers as child processes (`cascade mcu|gateway|vnet`) and report each
+    /// one's CPU time per call.
+    #[arg(long, conflicts_with_all = ["vnet", "gateway", "mcu", "mcu_h323"])]
+    processes: bool,
     /// Which scenarios to run: both, or one of them alone (to profile it).
     #[arg(long, value_enum, default_value_t = Scenario::All)]
     scenario: Scenario,
@@ -129,29 +139,44 @@ struct Targets {
 }
 
 async fn bench(args: &Args, external: Option<Targets>) -> anyhow::Result<Value> {
-    let tmp;
-    let (targets, stack, mode) = match external {
-        Some(t) => (t, None, "external servers on loopback"),
+    let tmp = tempfile::tempdir()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let url = |a: SocketAddr| Url::parse(&format!("http://{a}/")).expect("an address");
+    let (mut stack, mut children) = (None, None);
+    let (targets, mode) = match external {
+        Some(t) => (t, "external servers on loopback"),
+        None if args.processes => {
+            let p = Processes::start(tmp.path(), &http).await?;
+            let t = Targets {
+                vnet: url(p.vnet_http),
+                gateway: url(p.gateway_http),
+                mcu: url(p.mcu_http),
+                mcu_h323: p.mcu_h323,
+            };
+            children = Some(p);
+            (t, "child server processes on loopback")
+        }
         None => {
-            tmp = tempfile::tempdir()?;
             let s = LocalStack::start(tmp.path()).await?;
-            let url = |a: SocketAddr| Url::parse(&format!("http://{a}/")).expect("an address");
             let t = Targets {
                 vnet: url(s.vnet_http),
                 gateway: url(s.gateway_http),
                 mcu: url(s.mcu_http),
                 mcu_h323: s.mcu_h323,
             };
-            (t, Some(s), "in-process servers on loopback")
+            stack = Some(s);
+            (t, "in-process servers on loopback")
         }
     };
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let result = scenarios(args, &targets, &http).await;
+    let result = scenarios(args, &targets, &http, children.as_ref()).await;
     let cleanup = Fixture::remove(&http, &targets, args).await;
     if let Some(s) = stack {
         s.stop().await;
+    }
+    if let Some(p) = children {
+        p.stop().await;
     }
     let mut report = result?;
     cleanup?;
@@ -159,7 +184,14 @@ async fn bench(args: &Args, external: Option<Targets>) -> anyhow::Result<Value> 
     Ok(report)
 }
 
-async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::Result<Value> {
+async fn scenarios(
+    args: &Args,
+    t: &Targets,
+    http: &reqwest::Client,
+    children: Option<&Processes>,
+) -> anyhow::Result<Value> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpu = || children.map(Processes::cpu).transpose();
     let limit = Duration::from_secs_f64(args.duration);
     let workers = args.concurrency.max(args.cascade_concurrency);
     let info: Value = http
@@ -196,6 +228,7 @@ async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::
 
     // 1. Cascade setup latency through the VN API.
     if args.scenario != Scenario::Gateway {
+        let before = cpu()?;
         let cascade = {
             let (http, vnet, confs) = (http.clone(), t.vnet.clone(), fixture.conferences.clone());
             let dials: Vec<String> = (0..args.cascade_concurrency).map(dial).collect();
@@ -207,6 +240,10 @@ async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::
             })
             .await
         };
+        if let (Some(before), Some(after)) = (before, cpu()?) {
+            report["cascade_server_cpu"] =
+                processes::report(&before, &after, cascade.samples.len() as u64, cores);
+        }
         let vnet_floor = healthz(http, &t.vnet, args.calls, args.cascade_concurrency, limit).await;
         report["cascade_setup"] = cascade.report(|s| &s.first, "latency_ms");
         report["cascade_floor_healthz"] = vnet_floor.report(|s| &s.first, "latency_ms");
@@ -214,6 +251,7 @@ async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::
 
     // 2. Gateway setups+releases per second.
     if args.scenario != Scenario::Cascade {
+        let before = cpu()?;
         let gateway = {
             let (http, gw) = (http.clone(), t.gateway.clone());
             let dials: Vec<String> = (0..args.concurrency).map(dial).collect();
@@ -224,6 +262,10 @@ async fn scenarios(args: &Args, t: &Targets, http: &reqwest::Client) -> anyhow::
             })
             .await
         };
+        if let (Some(before), Some(after)) = (before, cpu()?) {
+            report["gateway_server_cpu"] =
+                processes::report(&before, &after, gateway.samples.len() as u64, cores);
+        }
         let gateway_floor = healthz(http, &t.gateway, args.calls, args.concurrency, limit).await;
         let mut gateway_report = gateway.report(|s| &s.total, "pair_ms");
         gateway_report["pairs_per_second"] = json!(gateway.rate());
@@ -667,6 +709,23 @@ fn print_words(r: &Value) {
             f["requests_per_second"].as_f64().unwrap_or(0.0),
             pct(&f["latency_ms"])
         );
+    }
+    for (what, key) in [
+        ("cascade scenario", "cascade_server_cpu"),
+        ("gateway scenario", "gateway_server_cpu"),
+    ] {
+        let Some(servers) = r[key].as_object() else {
+            continue;
+        };
+        println!("\nServer CPU in the {what} (each server its own process):");
+        for (name, v) in servers {
+            println!(
+                "  {name:<8} {:.3} ms per call; alone on {} cores it would take {:.0} calls per second",
+                v["cpu_ms_per_call"].as_f64().unwrap_or(f64::NAN),
+                s["cpus"],
+                v["calls_per_second_on_all_cores"].as_f64().unwrap_or(0.0)
+            );
+        }
     }
     for (name, v) in [("cascade", c), ("gateway", g)] {
         for e in v["error_examples"].as_array().into_iter().flatten() {
