@@ -89,7 +89,7 @@ impl PortRange {
         if last < first + 1 {
             0
         } else {
-            (last - first + 1) / 2
+            (last - first).div_ceil(2)
         }
     }
 
