@@ -307,13 +307,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn save_get_list_and_close_interrupted() {
+    /// A fresh database in a temporary directory (kept alive by the first value), and a runtime
+    /// to drive it.
+    fn open() -> (tempfile::TempDir, service::db::Db, tokio::runtime::Runtime) {
         let dir = tempfile::tempdir().unwrap();
         let db = service::db::Db::open(&dir.path().join("g.sqlite"), MIGRATIONS).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
+        (dir, db, rt)
+    }
+
+    #[test]
+    fn save_get_list_and_close_interrupted() {
+        let (_dir, db, rt) = open();
         rt.block_on(async {
             let r = record();
             let r2 = r.clone();
@@ -346,11 +353,7 @@ mod tests {
 
     #[test]
     fn list_is_newest_first_by_state_and_live_states_use_their_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = service::db::Db::open(&dir.path().join("g.sqlite"), MIGRATIONS).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let (_dir, db, rt) = open();
         rt.block_on(async {
             let states = [
                 CallState::Released,

@@ -9,10 +9,10 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use common::party::start_h323;
-use h323::call::{Alias, CallConfig, CallTimers, Dial, EndpointKind, Event};
-use h323::h245::capabilities::{Codec, MediaCapabilities};
-use h323::h245::session::{Direction, H245Config, H245Event, H245Timers};
+use common::party::{start_h323, terminal_config};
+use h323::call::{Alias, CallConfig, Dial, Event};
+use h323::h245::capabilities::Codec;
+use h323::h245::session::{Direction, H245Event};
 use h323::q931::CauseValue;
 use h323_tokio::{Command, MediaSockets};
 
@@ -27,21 +27,9 @@ async fn a_caller_without_tunnelling_gets_a_separate_h245_connection() {
 
     let media = MediaSockets::bind(LOOPBACK).await.unwrap();
     let config = CallConfig {
-        kind: EndpointKind::Terminal,
-        aliases: vec![Alias::H323Id("v2 terminal".into())],
-        display: Some("v2 terminal".into()),
-        signalling_address: None,
-        h245: H245Config {
-            terminal_type: 50,
-            capabilities: MediaCapabilities::cascade_default(),
-            media: media.local_media().unwrap(),
-            timers: H245Timers::default(),
-            open_channels: true,
-        },
         fast_start: false,
         tunnelling: false,
-        h245_listener: None,
-        timers: CallTimers::default(),
+        ..terminal_config("v2 terminal", &media)
     };
     let dial = Dial {
         destination: vec![Alias::DialedDigits("4500".into())],

@@ -128,19 +128,10 @@ impl Drop for Party {
     }
 }
 
-/// Calls `room` at `h323` as `name`, sending a `tone_hz` G.711 tone and, if `colour` is given,
-/// a CIF H.264 test pattern of that colour at 15 fps. Returns once the call is connected with
-/// all four channels open.
-pub async fn join(
-    h323: SocketAddr,
-    room: &str,
-    name: &str,
-    tone_hz: f64,
-    colour: Option<Rgb>,
-    seed: u64,
-) -> Party {
-    let media = MediaSockets::bind(LOOPBACK).await.unwrap();
-    let config = CallConfig {
+/// A terminal's call configuration, named `name`, with fast connect and H.245 tunnelling, its
+/// media on `media`.
+pub fn terminal_config(name: &str, media: &MediaSockets) -> CallConfig {
+    CallConfig {
         kind: EndpointKind::Terminal,
         aliases: vec![Alias::H323Id(name.into())],
         display: Some(name.into()),
@@ -156,7 +147,22 @@ pub async fn join(
         tunnelling: true,
         h245_listener: None,
         timers: CallTimers::default(),
-    };
+    }
+}
+
+/// Calls `room` at `h323` as `name`, sending a `tone_hz` G.711 tone and, if `colour` is given,
+/// a CIF H.264 test pattern of that colour at 15 fps. Returns once the call is connected with
+/// all four channels open.
+pub async fn join(
+    h323: SocketAddr,
+    room: &str,
+    name: &str,
+    tone_hz: f64,
+    colour: Option<Rgb>,
+    seed: u64,
+) -> Party {
+    let media = MediaSockets::bind(LOOPBACK).await.unwrap();
+    let config = terminal_config(name, &media);
     let dial = Dial {
         destination: vec![Alias::DialedDigits(room.into())],
         called_number: Some(room.into()),
