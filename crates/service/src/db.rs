@@ -73,6 +73,10 @@ pub enum DbError {
     /// A write's closure panicked; its changes were rolled back.
     #[error("database write panicked; its changes were rolled back")]
     WritePanicked,
+    /// The write was queued but never committed: the runtime is shutting down and did not run
+    /// the committing task.
+    #[error("database write not committed: the server is stopping")]
+    NotCommitted,
 }
 
 /// A shared SQLite connection.
@@ -179,8 +183,9 @@ impl Db {
             let (conn, writes) = (Arc::clone(&self.conn), Arc::clone(&self.writes));
             tokio::task::spawn_blocking(move || commit_batches(&conn, &writes));
         }
-        // The sender is dropped unanswered only if the committing thread died.
-        rx.await.unwrap_or(Err(DbError::WritePanicked))
+        // Every queued job is answered once run; it is dropped unanswered only if the runtime
+        // would not start the committing task (shutdown).
+        rx.await.unwrap_or(Err(DbError::NotCommitted))
     }
 
     /// The schema version recorded in the file.
@@ -206,11 +211,14 @@ fn commit_batches(conn: &Mutex<Connection>, writes: &Mutex<Writes>) {
             }
             continue;
         };
-        let replies: Vec<(Reply, Result<(), DbError>)> = match c.execute_batch("BEGIN IMMEDIATE") {
-            Ok(()) => {
+        let begin = c
+            .prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut s| s.execute([]));
+        let replies: Vec<(Reply, Result<(), DbError>)> = match begin {
+            Ok(_) => {
                 let replies: Vec<Reply> = batch.into_iter().map(|job| job(Ok(&c))).collect();
-                match c.execute_batch("COMMIT") {
-                    Ok(()) => replies.into_iter().map(|r| (r, Ok(()))).collect(),
+                match c.prepare_cached("COMMIT").and_then(|mut s| s.execute([])) {
+                    Ok(_) => replies.into_iter().map(|r| (r, Ok(()))).collect(),
                     Err(e) => {
                         let _ = c.execute_batch("ROLLBACK");
                         let msg = e.to_string();
