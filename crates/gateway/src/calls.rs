@@ -443,37 +443,27 @@ fn fail(record: &mut CallRecord, failure: Option<DialFailure>) {
             None,
             "the gateway shut down while dialing".to_owned(),
         ),
-        Some(DialFailure::Rejected {
-            q931_cause,
-            h225_reason,
-        }) => {
+        Some(
+            f @ (DialFailure::Rejected {
+                q931_cause,
+                h225_reason,
+            }
+            | DialFailure::PinRefused {
+                q931_cause,
+                h225_reason,
+            }),
+        ) => {
             let cause = q931_cause.or(h225_reason.map(|r| r.q850_cause()));
             let words = cause.map_or("no cause given", service::release::cause_text);
-            (
-                CallResult::Rejected,
-                cause,
-                h225_reason,
+            let conference = &record.conference;
+            let detail = if matches!(f, DialFailure::PinRefused { .. }) {
                 format!(
-                    "the MCU refused the call to conference {}: {words}",
-                    record.conference
-                ),
-            )
-        }
-        Some(DialFailure::PinRefused {
-            q931_cause,
-            h225_reason,
-        }) => {
-            let cause = q931_cause.or(h225_reason.map(|r| r.q850_cause()));
-            let words = cause.map_or("no cause given", service::release::cause_text);
-            (
-                CallResult::Rejected,
-                cause,
-                h225_reason,
-                format!(
-                    "the MCU answered, then refused the call to conference {} at PIN entry (wrong or missing PIN): {words}",
-                    record.conference
-                ),
-            )
+                    "the MCU answered, then refused the call to conference {conference} at PIN entry (wrong or missing PIN): {words}"
+                )
+            } else {
+                format!("the MCU refused the call to conference {conference}: {words}")
+            };
+            (CallResult::Rejected, cause, h225_reason, detail)
         }
         Some(DialFailure::Unreachable(e)) => (
             CallResult::Unreachable,
