@@ -129,6 +129,17 @@ impl Stack {
             .await;
         assert_eq!(s, 201, "{v}");
     }
+    /// Creates room `number` (8 places) with `pin`; returns the MCU's answer.
+    async fn pin_room(&self, number: &str, pin: &str) -> Value {
+        let (s, v) = self
+            .post(
+                format!("{}/v1/rooms", self.mcu),
+                json!({"number": number, "max_participants": 8, "pin": pin}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v
+    }
     async fn conference(&self, name: &str) -> i64 {
         let (s, v) = self
             .post(
@@ -320,13 +331,7 @@ async fn gateway_to_mcu_traffic_dissects_in_tshark() {
     }
     let s = stack().await;
     s.room("1234", 8, false).await;
-    let (st, v) = s
-        .post(
-            format!("{}/v1/rooms", s.mcu),
-            json!({"number": "2468", "max_participants": 8, "pin": "4321"}),
-        )
-        .await;
-    assert_eq!(st, 201, "{v}");
+    s.pin_room("2468", "4321").await;
     let a = s.conference("VN Capture").await;
     let h = s.h323.port();
     let dir = tempfile::tempdir().unwrap();
@@ -486,13 +491,7 @@ async fn restarted_servers_keep_their_records() {
 #[tokio::test]
 async fn room_pins_are_keyed_as_dtmf_and_only_the_right_one_gets_in() {
     let s = stack().await;
-    let (st, v) = s
-        .post(
-            format!("{}/v1/rooms", s.mcu),
-            json!({"number": "2468", "max_participants": 8, "pin": "4321"}),
-        )
-        .await;
-    assert_eq!(st, 201, "{v}");
+    let v = s.pin_room("2468", "4321").await;
     assert!(v.get("pin").is_none(), "the PIN is never served: {v}");
     assert_eq!(v["has_pin"], true, "{v}");
     s.room("1357", 8, false).await;

@@ -110,26 +110,16 @@ async fn only_callers_who_key_the_pin_get_into_the_rooms_media() {
     let c = join(h323, "600", "carol", 880.0, None, 23).await;
     let d = join(h323, "600", "dave", 990.0, None, 24).await;
     key(&c, "1111");
-    assert!(
-        wait_for(Duration::from_secs(5), || c
-            .released
-            .lock()
-            .unwrap()
-            .is_some())
-        .await,
-        "a wrong PIN is not released"
+    assert_eq!(
+        c.released_within(Duration::from_secs(5)).await,
+        Some(21),
+        "a wrong PIN is released with cause 21"
     );
-    assert_eq!(*c.released.lock().unwrap(), Some(21));
-    assert!(
-        wait_for(Duration::from_secs(10), || d
-            .released
-            .lock()
-            .unwrap()
-            .is_some())
-        .await,
-        "no release at the PIN timeout"
+    assert_eq!(
+        d.released_within(Duration::from_secs(10)).await,
+        Some(21),
+        "no PIN is released with cause 21 at the PIN timeout"
     );
-    assert_eq!(*d.released.lock().unwrap(), Some(21));
     assert!(c.audio().is_empty() && d.audio().is_empty());
     assert!(c.terminal_number.lock().unwrap().is_none());
     let room = mcu.get("/v1/rooms/600").await;

@@ -108,6 +108,13 @@ impl Party {
         self.received.lock().unwrap().video.clone()
     }
 
+    /// The Q.850 cause of the call's release, waiting up to `limit` for it; `None` if the call
+    /// is still up then.
+    pub async fn released_within(&self, limit: Duration) -> Option<u8> {
+        wait_for(limit, || self.released.lock().unwrap().is_some()).await;
+        *self.released.lock().unwrap()
+    }
+
     /// Hangs up and stops sending.
     pub async fn leave(self) {
         let _ = self
