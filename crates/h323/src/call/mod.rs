@@ -689,7 +689,7 @@ impl Call {
     }
 
     fn handle_h245_pdu(&mut self, now: Instant, frame: &[u8]) {
-        match rasn::aper::decode::<MultimediaSystemControlMessage>(frame) {
+        match crate::h245::coding::decode(frame) {
             Ok(pdu) => {
                 self.h245.handle_message(now, pdu);
                 self.drain_h245_events(now);
@@ -1007,7 +1007,7 @@ impl Call {
     /// Moves what the H.245 session wants to send onto its transport.
     fn collect_h245(&mut self) {
         while let Some(pdu) = self.h245.poll_message() {
-            if let Ok(b) = rasn::aper::encode(&pdu) {
+            if let Ok(b) = crate::h245::coding::encode(&pdu) {
                 self.pending_tunnel.push(b);
             }
         }
@@ -1040,7 +1040,7 @@ impl Call {
             }
             H245Transport::Separate { connected: true } => {
                 while let Some(pdu) = self.h245.poll_message() {
-                    if let Ok(per) = rasn::aper::encode(&pdu) {
+                    if let Ok(per) = crate::h245::coding::encode(&pdu) {
                         let mut bytes = Vec::new();
                         if tpkt::encode(&per, &mut bytes).is_ok() {
                             self.transmits.push_back(Transmit {

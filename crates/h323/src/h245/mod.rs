@@ -2,6 +2,7 @@
 //! and the session that runs them; `names` spells message names as the ASN.1 (and tshark) do.
 
 pub mod capabilities;
+pub mod coding;
 pub mod messages;
 pub mod msd;
 pub mod names;
