@@ -7,3 +7,4 @@ pub mod messages;
 pub mod msd;
 pub mod names;
 pub mod session;
+pub mod stencil;
