@@ -125,13 +125,13 @@ fn child_processes_report_each_servers_cpu_per_call() {
         "{g}"
     );
     let cpu = &r["gateway_server_cpu"];
-    for server in ["mcu", "gateway", "vnet"] {
+    for server in ["mcu", "gateway", "vnet", "bench"] {
         let per = cpu[server]["cpu_ms_per_call"].as_f64();
         assert!(per.is_some_and(|ms| ms >= 0.0), "{server}: {cpu}");
     }
-    // The gateway and the MCU do work for every call: 60 calls (several ms of CPU each in a
-    // debug build) cannot cost them nothing.
-    for server in ["mcu", "gateway"] {
+    // The gateway, the MCU and the load generator do work for every call: 60 calls (several ms
+    // of CPU each in a debug build) cannot cost them nothing.
+    for server in ["mcu", "gateway", "bench"] {
         assert!(
             cpu[server]["cpu_s"].as_f64().unwrap() > 0.0,
             "{server}: {cpu}"

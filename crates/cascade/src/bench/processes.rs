@@ -127,11 +127,16 @@ impl Processes {
         Ok(p)
     }
 
-    /// Each server's CPU time so far.
+    /// Each server's CPU time so far, and the load generator's own (`bench`, this process),
+    /// which shares the same cores.
     pub fn cpu(&self) -> anyhow::Result<CpuSample> {
         self.servers
             .iter()
             .map(|s| Ok((s.name, cpu_seconds(s.child.id())?)))
+            .chain(std::iter::once(Ok((
+                LOAD_GENERATOR,
+                cpu_seconds(std::process::id())?,
+            ))))
             .collect::<anyhow::Result<_>>()
             .map(CpuSample)
     }
@@ -165,6 +170,9 @@ impl Drop for Processes {
         }
     }
 }
+
+/// The load generator's name in [`CpuSample`] and the report.
+pub const LOAD_GENERATOR: &str = "bench";
 
 /// utime + stime of process `pid` (all its threads), in seconds.
 fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
