@@ -2,10 +2,10 @@
 //! panic if a property fails. Used both by libFuzzer (`fuzz_targets/`) and by the replay test
 //! (`crates/h323/tests/fuzz_replay.rs`), so it only depends on `h323`.
 
-use h323::asn::h245::MultimediaSystemControlMessage;
+use h323::asn::h245::{MultimediaSystemControlMessage, OpenLogicalChannel};
 use h323::h225::ras::Ras;
 use h323::h225::UserInfo;
-use h323::h245::names;
+use h323::h245::{coding, names, stencil};
 use h323::per;
 use h323::q931::Message;
 use h323::tpkt::{Deframer, TpktError};
@@ -20,6 +20,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("h225_user_info", h225_user_info),
     ("ras", ras),
     ("h245", h245),
+    ("fast_start", fast_start),
 ];
 
 /// Feeds `chunks` one by one, draining after each; stops at the first error.
@@ -92,6 +93,22 @@ pub fn ras(data: &[u8]) {
 
 /// H.245: no panic; the message has a name; anything accepted that re-encodes decodes back equal.
 pub fn h245(data: &[u8]) {
+    // The memo in front of rasn answers exactly as rasn does, also once it holds this input.
+    let reference = per::decode::<MultimediaSystemControlMessage>(data).ok();
+    for _ in 0..2 {
+        assert_eq!(
+            coding::decode(data).ok(),
+            reference,
+            "memo decode differs from rasn"
+        );
+    }
+    if let Some(m) = &reference {
+        assert_eq!(
+            coding::encode(m).ok(),
+            per::encode(m).ok(),
+            "memo encode differs"
+        );
+    }
     if let Ok(m) = per::decode::<MultimediaSystemControlMessage>(data) {
         assert!(!names::message_name(&m).is_empty());
         if let Ok(bytes) = per::encode(&m) {
@@ -99,5 +116,26 @@ pub fn h245(data: &[u8]) {
                 per::decode(&bytes).expect("our own encoding decodes");
             assert_eq!(again, m);
         }
+    }
+}
+
+/// A fastStart element (an OpenLogicalChannel) through the stencil coder: on every input it
+/// must agree with rasn, before and after it has learnt the input's shape (the stencils learnt
+/// from earlier inputs stay, so later inputs are read through them when they fit).
+pub fn fast_start(data: &[u8]) {
+    let reference = per::decode::<OpenLogicalChannel>(data).ok();
+    for _ in 0..2 {
+        assert_eq!(
+            stencil::decode(data).ok(),
+            reference,
+            "stencil decode differs from rasn"
+        );
+    }
+    if let Some(olc) = &reference {
+        assert_eq!(
+            stencil::encode(olc).ok(),
+            per::encode(olc).ok(),
+            "stencil encode differs"
+        );
     }
 }
