@@ -213,17 +213,8 @@ mod tests {
     use super::*;
     use crate::h245::capabilities::AudioCodec;
     use crate::h245::session::MediaAddress;
+    use crate::h245::stencil::tests::addr;
     use proptest::prelude::*;
-    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-
-    fn addr() -> impl Strategy<Value = SocketAddr> {
-        prop_oneof![
-            (any::<[u8; 4]>(), any::<u16>())
-                .prop_map(|(ip, port)| (Ipv4Addr::from(ip), port).into()),
-            (any::<[u8; 16]>(), any::<u16>())
-                .prop_map(|(ip, port)| (Ipv6Addr::from(ip), port).into()),
-        ]
-    }
 
     fn pair() -> impl Strategy<Value = Option<MediaAddress>> {
         proptest::option::of((addr(), addr()).prop_map(|(rtp, rtcp)| MediaAddress { rtp, rtcp }))

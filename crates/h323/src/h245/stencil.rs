@@ -272,13 +272,14 @@ fn only_difference(a: &[u8], b: &[u8], len: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::h245::capabilities::{AudioCodec, Codec, VideoCodec};
     use crate::h245::messages as m;
     use proptest::prelude::*;
 
-    fn addr() -> impl Strategy<Value = SocketAddr> {
+    /// IPv4 and IPv6 socket addresses (also for `call::fast_start`'s tests).
+    pub(crate) fn addr() -> impl Strategy<Value = SocketAddr> {
         prop_oneof![
             (any::<[u8; 4]>(), any::<u16>())
                 .prop_map(|(ip, port)| (Ipv4Addr::from(ip), port).into()),
