@@ -138,3 +138,52 @@ fn child_processes_report_each_servers_cpu_per_call() {
         );
     }
 }
+
+#[test]
+fn a_pinned_gateway_runs_on_its_own_cpus_and_reports_how_busy_it_was() {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return; // nothing to split on one CPU
+    }
+    let out = bench(&[
+        "--processes",
+        "--pin-gateway",
+        "--scenario",
+        "gateway",
+        "--calls",
+        "40",
+        "--concurrency",
+        "2",
+        "--duration",
+        "120",
+        "--room-base",
+        "4600",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "cascade bench failed: {stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pinned = &r["settings"]["pinned"];
+    let cpus = |k: &str| -> Vec<u64> {
+        pinned[k]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k}: {pinned}"))
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect()
+    };
+    let (gateway, other) = (cpus("gateway_cpus"), cpus("other_cpus"));
+    assert!(!gateway.is_empty() && !other.is_empty(), "{pinned}");
+    assert!(gateway.iter().all(|c| !other.contains(c)), "{pinned}");
+    let g = &r["gateway_calls"];
+    assert_eq!(g["errors"].as_u64(), Some(0), "{g}");
+    let busy = g["gateway_cpu_utilization"].as_f64().unwrap();
+    assert!(busy > 0.0 && busy.is_finite(), "{g}");
+}
+
+#[test]
+fn pinning_without_child_processes_is_refused() {
+    let out = bench(&["--pin-gateway", "--calls", "1"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--processes"), "unexpected error: {stderr}");
+}

@@ -31,8 +31,10 @@ use tracing_subscriber::EnvFilter;
 
 use crate::stack::LocalStack;
 
+mod affinity;
 mod processes;
 
+use affinity::Split;
 use processes::Processes;
 
 /// Calls not counted in the figures, per scenario, to open connections and warm caches.
@@ -75,6 +77,11 @@ pub struct Args {
     /// one's CPU time per call.
     #[arg(long, conflicts_with_all = ["vnet", "gateway", "mcu", "mcu_h323"])]
     processes: bool,
+    /// With --processes: run the gateway on half of the CPUs and the MCU, vnet and the load
+    /// generator on the other half, so that the gateway's rate on its own cores is measured
+    /// rather than derived from its CPU time (Linux).
+    #[arg(long, requires = "processes")]
+    pin_gateway: bool,
     /// Which scenarios to run: both, or one of them alone (to profile it).
     #[arg(long, value_enum, default_value_t = Scenario::All)]
     scenario: Scenario,
@@ -92,6 +99,14 @@ enum Scenario {
     Cascade,
     /// Gateway setups+releases per second only.
     Gateway,
+}
+
+/// The machine's CPUs: all of them, also when this process was pinned to some.
+fn machine_cpus(split: Option<&Split>) -> usize {
+    split.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |s| s.gateway.len() + s.rest.len(),
+    )
 }
 
 /// Runs the bench.
@@ -118,10 +133,32 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }),
         _ => None,
     };
+    let split = if args.pin_gateway {
+        let split = Split::halves().context("--pin-gateway")?;
+        // Before the runtime exists, so that all of the load generator's threads inherit it.
+        affinity::pin_this_thread(&split.rest).context("--pin-gateway")?;
+        Some(split)
+    } else {
+        None
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = rt.block_on(bench(args, targets))?;
+    let mut report = rt.block_on(bench(args, targets, split.as_ref()))?;
+    if let Some(split) = &split {
+        report["settings"]["pinned"] = json!({
+            "gateway_cpus": split.gateway,
+            "other_cpus": split.rest,
+        });
+        // How busy the gateway kept its own CPUs: near 100 % means the rate measured is the
+        // gateway's on those CPUs; well below means the other side was the bottleneck.
+        let cpu_s = report["gateway_server_cpu"]["gateway"]["cpu_s"].as_f64();
+        let elapsed = report["gateway_calls"]["elapsed_s"].as_f64();
+        if let (Some(cpu_s), Some(elapsed)) = (cpu_s, elapsed.filter(|e| *e > 0.0)) {
+            report["gateway_calls"]["gateway_cpu_utilization"] =
+                json!(cpu_s / (elapsed * split.gateway.len() as f64));
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -138,7 +175,11 @@ struct Targets {
     mcu_h323: SocketAddr,
 }
 
-async fn bench(args: &Args, external: Option<Targets>) -> anyhow::Result<Value> {
+async fn bench(
+    args: &Args,
+    external: Option<Targets>,
+    split: Option<&Split>,
+) -> anyhow::Result<Value> {
     let tmp = tempfile::tempdir()?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -148,7 +189,7 @@ async fn bench(args: &Args, external: Option<Targets>) -> anyhow::Result<Value> 
     let (targets, mode) = match external {
         Some(t) => (t, "external servers on loopback"),
         None if args.processes => {
-            let p = Processes::start(tmp.path(), &http).await?;
+            let p = Processes::start(tmp.path(), &http, split).await?;
             let t = Targets {
                 vnet: url(p.vnet_http),
                 gateway: url(p.gateway_http),
@@ -170,7 +211,14 @@ async fn bench(args: &Args, external: Option<Targets>) -> anyhow::Result<Value> 
             (t, "in-process servers on loopback")
         }
     };
-    let result = scenarios(args, &targets, &http, children.as_ref()).await;
+    let result = scenarios(
+        args,
+        &targets,
+        &http,
+        children.as_ref(),
+        machine_cpus(split),
+    )
+    .await;
     let cleanup = Fixture::remove(&http, &targets, args).await;
     if let Some(s) = stack {
         s.stop().await;
@@ -189,8 +237,8 @@ async fn scenarios(
     t: &Targets,
     http: &reqwest::Client,
     children: Option<&Processes>,
+    cores: usize,
 ) -> anyhow::Result<Value> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cpu = || children.map(Processes::cpu).transpose();
     let limit = Duration::from_secs_f64(args.duration);
     let workers = args.concurrency.max(args.cascade_concurrency);
@@ -219,7 +267,7 @@ async fn scenarios(
             "cascade_concurrency": args.cascade_concurrency,
             "duration_s": args.duration,
             "warm_up_calls": WARM_UP,
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "cpus": cores,
             "vnet": t.vnet.as_str(),
             "gateway": t.gateway.as_str(),
             "mcu_h323": t.mcu_h323.to_string(),
@@ -783,6 +831,21 @@ fn print_words(r: &Value) {
                 v["calls_per_second_on_all_cores"].as_f64().unwrap_or(0.0)
             );
         }
+    }
+    if let Some(pinned) = s["pinned"].as_object() {
+        println!(
+            "\nPinned: the gateway on CPUs {}, the MCU, vnet and the load generator on {}; the \
+             gateway kept its CPUs {:.0} % busy, so {:.0} setups+releases per second is {}",
+            pinned["gateway_cpus"],
+            pinned["other_cpus"],
+            100.0 * g["gateway_cpu_utilization"].as_f64().unwrap_or(f64::NAN),
+            g["pairs_per_second"].as_f64().unwrap_or(0.0),
+            if g["gateway_cpu_utilization"].as_f64().unwrap_or(0.0) >= 0.9 {
+                "its rate on those CPUs"
+            } else {
+                "limited by the other side, not by the gateway"
+            }
+        );
     }
     for (name, v) in [("cascade", c), ("gateway", g)] {
         for e in v["error_examples"].as_array().into_iter().flatten() {

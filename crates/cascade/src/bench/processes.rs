@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
+use super::affinity::Split;
+
 /// One running server process.
 struct Server {
     name: &'static str,
@@ -46,12 +48,27 @@ fn free_port() -> anyhow::Result<SocketAddr> {
 impl Processes {
     /// Starts the servers with their data under `data` and waits until each answers
     /// `GET /healthz` (at most 30 s).
-    pub async fn start(data: &Path, http: &reqwest::Client) -> anyhow::Result<Self> {
+    ///
+    /// With `split`, the gateway runs on its CPUs and the other servers on the rest.
+    pub async fn start(
+        data: &Path,
+        http: &reqwest::Client,
+        split: Option<&Split>,
+    ) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find this program's path")?;
         let (mcu_http, mcu_h323, gateway_http, vnet_http) =
             (free_port()?, free_port()?, free_port()?, free_port()?);
         let spawn = |name: &'static str, args: Vec<String>| -> anyhow::Result<Server> {
-            let child = Command::new(&exe)
+            let mut cmd = Command::new(&exe);
+            if let Some(split) = split {
+                let cpus = if name == "gateway" {
+                    &split.gateway
+                } else {
+                    &split.rest
+                };
+                super::affinity::pin_child(&mut cmd, cpus);
+            }
+            let child = cmd
                 .arg(name)
                 .args(&args)
                 .env("RUST_LOG", "warn")
