@@ -553,7 +553,7 @@ async fn read(r: reqwest::Result<reqwest::Response>) -> Result<(StatusCode, Repl
     let r = r.map_err(|e| format!("no answer: {e}"))?;
     let status = r.status();
     let body = r.bytes().await.map_err(|e| format!("body: {e}"))?;
-    Ok((status, Reply::parse(&body)))
+    Ok((status, Reply::parse(status, &body)))
 }
 
 /// The fields of an answer the load generator checks. The rest of the record is skipped
@@ -569,7 +569,7 @@ struct Reply {
     title: Option<String>,
     #[serde(default)]
     detail: Option<String>,
-    /// The whole body, kept only when it did not parse as an object with those fields.
+    /// The whole body of an error answer that gave neither `title` nor `detail`.
     #[serde(skip)]
     raw: Option<String>,
 }
@@ -583,30 +583,29 @@ enum Id {
 }
 
 impl Reply {
-    fn parse(body: &[u8]) -> Reply {
-        serde_json::from_slice(body).unwrap_or_else(|_| Reply {
-            raw: Some(String::from_utf8_lossy(body).into_owned()),
-            ..Reply::default()
-        })
+    /// The answer `body` with `status`. An error answer without `title` or `detail` keeps its
+    /// whole body, to be shown instead.
+    fn parse(status: StatusCode, body: &[u8]) -> Reply {
+        let mut r: Reply = serde_json::from_slice(body).unwrap_or_default();
+        if !status.is_success() && r.title.is_none() && r.detail.is_none() {
+            r.raw = Some(String::from_utf8_lossy(body).into_owned());
+        }
+        r
     }
 
     fn state(&self) -> &str {
         self.state.as_deref().unwrap_or_default()
     }
 
+    /// What went wrong, in the server's words where it gave some.
     fn brief(&self) -> String {
-        match (&self.detail, &self.title, &self.raw) {
-            (Some(d), _, _) | (None, Some(d), _) | (None, None, Some(d)) => d.clone(),
-            _ => format!("state {:?}", self.state()),
-        }
+        self.detail
+            .as_ref()
+            .or(self.title.as_ref())
+            .or(self.raw.as_ref())
+            .cloned()
+            .unwrap_or_else(|| format!("state {:?}", self.state()))
     }
-}
-
-fn brief(v: &Value) -> String {
-    v["detail"]
-        .as_str()
-        .or(v["title"].as_str())
-        .map_or_else(|| v.to_string(), str::to_owned)
 }
 
 /// The rooms and VN conferences the bench creates, one per worker.
@@ -639,10 +638,10 @@ impl Fixture {
                 .context("POST /v1/rooms on the MCU")?;
             if r.status() != StatusCode::CREATED {
                 let status = r.status();
-                let v: Value = r.json().await.unwrap_or(Value::Null);
+                let v = Reply::parse(status, &r.bytes().await.unwrap_or_default());
                 bail!(
                     "cannot create bench room {number} on the MCU: {status} {} (choose free numbers with --room-base)",
-                    brief(&v)
+                    v.brief()
                 );
             }
             rooms.push(number);
@@ -874,6 +873,25 @@ mod tests {
         assert_eq!(percentile(&v, 100.0), Some(&100));
         assert_eq!(percentile(&[7u32], 99.0), Some(&7));
         assert_eq!(percentile::<u32>(&[], 50.0), None);
+    }
+
+    #[test]
+    fn an_answer_is_summed_up_in_the_servers_words() {
+        let problem = br#"{"title":"Not Found","detail":"conference 9 does not exist"}"#;
+        let r = Reply::parse(StatusCode::NOT_FOUND, problem);
+        assert_eq!(r.brief(), "conference 9 does not exist");
+        let r = Reply::parse(StatusCode::CONFLICT, br#"{"title":"Conflict"}"#);
+        assert_eq!(r.brief(), "Conflict");
+        let r = Reply::parse(StatusCode::BAD_GATEWAY, b"upstream down");
+        assert_eq!(r.brief(), "upstream down");
+        let r = Reply::parse(
+            StatusCode::OK,
+            br#"{"id":"x","state":"dialing","media":{}}"#,
+        );
+        assert!(matches!(r.id, Some(Id::Text(ref id)) if id == "x"));
+        assert_eq!(r.brief(), "state \"dialing\"");
+        let r = Reply::parse(StatusCode::CREATED, br#"{"id":7,"state":"cascaded"}"#);
+        assert!(matches!(r.id, Some(Id::Number(7))));
     }
 
     #[test]
