@@ -240,23 +240,27 @@ pub fn list(
     state: Option<CallState>,
     limit: u32,
 ) -> rusqlite::Result<Vec<CallRecord>> {
-    // The live states name their value literally, so that SQLite can use their partial indexes.
-    let sql = match state {
-        None => "SELECT * FROM calls ORDER BY rowid DESC LIMIT ?1",
-        Some(CallState::Dialing) => {
-            "SELECT * FROM calls WHERE state = 'dialing' ORDER BY rowid DESC LIMIT ?1"
-        }
-        Some(CallState::Connected) => {
-            "SELECT * FROM calls WHERE state = 'connected' ORDER BY rowid DESC LIMIT ?1"
-        }
-        Some(_) => "SELECT * FROM calls WHERE state = ?2 ORDER BY rowid DESC LIMIT ?1",
+    // The live states name their value literally, so that SQLite can use their partial indexes;
+    // the others are bound.
+    let (sql, bound) = match state {
+        None => ("SELECT * FROM calls ORDER BY rowid DESC LIMIT ?1", None),
+        Some(CallState::Dialing) => (
+            "SELECT * FROM calls WHERE state = 'dialing' ORDER BY rowid DESC LIMIT ?1",
+            None,
+        ),
+        Some(CallState::Connected) => (
+            "SELECT * FROM calls WHERE state = 'connected' ORDER BY rowid DESC LIMIT ?1",
+            None,
+        ),
+        Some(s) => (
+            "SELECT * FROM calls WHERE state = ?2 ORDER BY rowid DESC LIMIT ?1",
+            Some(text(&s)),
+        ),
     };
     let mut stmt = c.prepare_cached(sql)?;
-    let rows = match state {
-        Some(s @ (CallState::Failed | CallState::Released)) => {
-            stmt.query_map(params![limit, text(&s)], from_row)?
-        }
-        _ => stmt.query_map(params![limit], from_row)?,
+    let rows = match bound {
+        Some(state) => stmt.query_map(params![limit, state], from_row)?,
+        None => stmt.query_map(params![limit], from_row)?,
     };
     rows.collect()
 }
