@@ -15,7 +15,8 @@
 //! writes its addresses in; decoding octets that match a known shape outside the address
 //! places clones the shape and reads its addresses out. Both give exactly what rasn gives
 //! (property tests in `call::fast_start` compare them); anything unexpected while learning
-//! (a length that moves, a difference outside an address) leaves that shape to rasn.
+//! (a length that moves, a difference outside an address) leaves that shape to rasn, and it is
+//! not learnt again.
 //!
 //! Learning a shape costs one encoding per address it holds, so a peer that sends a new shape
 //! in every channel makes each decode a few times dearer, not unbounded: the memo holds
@@ -45,52 +46,79 @@ thread_local! {
 /// shape is known).
 pub fn encode(olc: &OpenLogicalChannel) -> Result<Vec<u8>, rasn::error::EncodeError> {
     let (shape, addresses) = shape_of(olc);
-    let found = STENCILS.with_borrow(|s| {
-        s.list
-            .iter()
-            .find(|st| st.shape == shape)
-            .map(|st| st.fill(&addresses))
+    let known = STENCILS.with_borrow(|s| {
+        s.find(&shape)
+            .map(|k| k.stencil.as_ref().map(|st| st.fill(&addresses)))
     });
-    if let Some(bytes) = found {
-        return Ok(bytes);
+    match known {
+        Some(Some(bytes)) => Ok(bytes),
+        // A shape whose places could not be found: rasn, without trying to learn it again.
+        Some(None) => rasn::aper::encode(olc),
+        None => {
+            let bytes = rasn::aper::encode(olc)?;
+            remember(shape);
+            Ok(bytes)
+        }
     }
-    let bytes = rasn::aper::encode(olc)?;
-    if let Some(st) = Stencil::learn(shape) {
-        STENCILS.with_borrow_mut(|s| s.insert(st));
-    }
-    Ok(bytes)
 }
 
 /// Decodes one OpenLogicalChannel from aligned PER (what `rasn::aper::decode` gives, from a
 /// stencil when the octets have a known shape).
 pub fn decode(bytes: &[u8]) -> Result<OpenLogicalChannel, rasn::error::DecodeError> {
-    if let Some(olc) = STENCILS.with_borrow(|s| s.list.iter().find_map(|st| st.read(bytes))) {
+    if let Some(olc) = STENCILS.with_borrow(|s| s.list.iter().find_map(|k| k.read(bytes))) {
         return Ok(olc);
     }
     let olc: OpenLogicalChannel = rasn::aper::decode(bytes)?;
-    let (shape, _) = shape_of(&olc);
-    let known = STENCILS.with_borrow(|s| s.list.iter().any(|st| st.shape == shape));
-    if !known {
-        if let Some(st) = Stencil::learn(shape) {
-            STENCILS.with_borrow_mut(|s| s.insert(st));
-        }
-    }
+    remember(shape_of(&olc).0);
     Ok(olc)
 }
 
+/// Learns `shape` unless it is known already, whether or not its places can be found.
+fn remember(shape: OpenLogicalChannel) {
+    if STENCILS.with_borrow(|s| s.find(&shape).is_none()) {
+        let stencil = Stencil::learn(&shape);
+        STENCILS.with_borrow_mut(|s| s.insert(Known { shape, stencil }));
+    }
+}
+
 struct Stencils {
-    list: Vec<Stencil>,
+    list: Vec<Known>,
     next: usize,
 }
 
 impl Stencils {
-    fn insert(&mut self, st: Stencil) {
+    fn find(&self, shape: &OpenLogicalChannel) -> Option<&Known> {
+        self.list.iter().find(|k| k.shape == *shape)
+    }
+
+    fn insert(&mut self, k: Known) {
         if self.list.len() < CAPACITY {
-            self.list.push(st);
+            self.list.push(k);
         } else {
-            self.list[self.next] = st;
+            self.list[self.next] = k;
             self.next = (self.next + 1) % CAPACITY;
         }
+    }
+}
+
+/// A channel shape met before, and its stencil when the places of its addresses were found
+/// (`None`: it is coded by rasn every time, and not learnt again).
+struct Known {
+    shape: OpenLogicalChannel,
+    stencil: Option<Stencil>,
+}
+
+impl Known {
+    /// The channel `bytes` encode, if they are this shape with other addresses.
+    fn read(&self, bytes: &[u8]) -> Option<OpenLogicalChannel> {
+        let stencil = self.stencil.as_ref()?;
+        let mut olc = self.shape.clone();
+        for (field, address) in stencil.read(bytes)? {
+            if let Some(t) = slot(&mut olc, field) {
+                *t = Some(transport_address(address));
+            }
+        }
+        Some(olc)
     }
 }
 
@@ -189,17 +217,16 @@ fn address_at(bytes: &[u8], v6: bool) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
-/// One channel shape and where its addresses go.
+/// One channel shape's octets and where its addresses go.
 struct Stencil {
-    shape: OpenLogicalChannel,
     bytes: Vec<u8>,
     /// Per address present: its field index, family (IPv6?) and offset, by offset.
     places: Vec<(usize, bool, usize)>,
 }
 
 impl Stencil {
-    fn learn(shape: OpenLogicalChannel) -> Option<Stencil> {
-        let bytes = rasn::aper::encode(&shape).ok()?;
+    fn learn(shape: &OpenLogicalChannel) -> Option<Stencil> {
+        let bytes = rasn::aper::encode(shape).ok()?;
         let mut places = Vec::new();
         for (i, f) in FIELDS.into_iter().enumerate() {
             let mut probe = shape.clone();
@@ -215,11 +242,7 @@ impl Stencil {
             places.push((i, v6, at));
         }
         places.sort_by_key(|p| p.2);
-        Some(Stencil {
-            shape,
-            bytes,
-            places,
-        })
+        Some(Stencil { bytes, places })
     }
 
     fn fill(&self, addresses: &[Option<SocketAddr>; 4]) -> Vec<u8> {
@@ -232,8 +255,8 @@ impl Stencil {
         out
     }
 
-    /// The channel `bytes` encode, if they are this shape with other addresses.
-    fn read(&self, bytes: &[u8]) -> Option<OpenLogicalChannel> {
+    /// The addresses in `bytes`, if they are this shape's octets with other addresses.
+    fn read(&self, bytes: &[u8]) -> Option<Vec<(Field, SocketAddr)>> {
         if bytes.len() != self.bytes.len() {
             return None;
         }
@@ -247,13 +270,12 @@ impl Stencil {
         if bytes[from..] != self.bytes[from..] {
             return None;
         }
-        let mut olc = self.shape.clone();
-        for &(i, v6, at) in &self.places {
-            if let Some(t) = slot(&mut olc, FIELDS[i]) {
-                *t = Some(transport_address(address_at(&bytes[at..], v6)));
-            }
-        }
-        Some(olc)
+        Some(
+            self.places
+                .iter()
+                .map(|&(i, v6, at)| (FIELDS[i], address_at(&bytes[at..], v6)))
+                .collect(),
+        )
     }
 }
 
@@ -337,6 +359,32 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_shape_without_a_stencil_is_coded_by_rasn_and_not_learnt_again() {
+        let olc = m::olc_transmit(
+            9,
+            Codec::Audio(AudioCodec::Pcma),
+            "198.51.100.7:7001".parse().unwrap(),
+        );
+        let (shape, _) = shape_of(&olc);
+        STENCILS.with_borrow_mut(|s| {
+            s.list.retain(|k| k.shape != shape);
+            s.insert(Known {
+                shape: shape.clone(),
+                stencil: None,
+            });
+        });
+        let plain = rasn::aper::encode(&olc).unwrap();
+        for _ in 0..2 {
+            assert_eq!(encode(&olc).unwrap(), plain);
+            assert_eq!(decode(&plain).unwrap(), olc);
+        }
+        STENCILS.with_borrow(|s| {
+            assert_eq!(s.list.iter().filter(|k| k.shape == shape).count(), 1);
+            assert!(s.find(&shape).unwrap().stencil.is_none());
+        });
+    }
+
+    #[test]
     fn a_known_shape_is_answered_by_its_stencil() {
         let olc = m::olc_fast_start_receive(
             2,
@@ -347,7 +395,8 @@ pub(crate) mod tests {
         encode(&olc).unwrap();
         let (shape, _) = shape_of(&olc);
         STENCILS.with_borrow(|s| {
-            let st = s.list.iter().find(|st| st.shape == shape).expect("learnt");
+            let known = s.find(&shape).expect("learnt");
+            let st = known.stencil.as_ref().expect("its places found");
             // RTP and RTCP of the reverse parameters, six octets each.
             assert_eq!(st.places.len(), 2);
             assert!(st.places.iter().all(|p| !p.1));
