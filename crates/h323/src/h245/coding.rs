@@ -16,6 +16,8 @@
 
 use std::cell::RefCell;
 
+use super::ring::Ring;
+
 use h323_asn1::h245::{
     CommandMessage, MultimediaSystemControlMessage as Msg, RequestMessage, ResponseMessage,
 };
@@ -27,29 +29,14 @@ const CAPACITY: usize = 16;
 /// comparison would cost more than it saves in memory).
 const MAX_MEMO_OCTETS: usize = 1024;
 
-struct Memo {
-    entries: Vec<(Vec<u8>, Msg)>,
-    /// Round-robin replacement: recurring messages come back within a call or two, so the
-    /// order of insertion is a good enough proxy for use.
-    next: usize,
-}
+/// Recent PDUs with their octets.
+type Memo = Ring<(Vec<u8>, Msg), CAPACITY>;
 
 thread_local! {
     // Two memos, so that each answer comes from the direction it was computed in: a decode hit
     // is rasn's own decoding of those octets, even where re-encoding a value would differ.
-    static DECODED: RefCell<Memo> = const { RefCell::new(Memo { entries: Vec::new(), next: 0 }) };
-    static ENCODED: RefCell<Memo> = const { RefCell::new(Memo { entries: Vec::new(), next: 0 }) };
-}
-
-impl Memo {
-    fn insert(&mut self, bytes: Vec<u8>, msg: Msg) {
-        if self.entries.len() < CAPACITY {
-            self.entries.push((bytes, msg));
-        } else {
-            self.entries[self.next] = (bytes, msg);
-            self.next = (self.next + 1) % CAPACITY;
-        }
-    }
+    static DECODED: RefCell<Memo> = const { RefCell::new(Ring::new()) };
+    static ENCODED: RefCell<Memo> = const { RefCell::new(Ring::new()) };
 }
 
 /// Whether `msg` is one of the PDUs that recur unchanged between calls.
@@ -82,7 +69,7 @@ pub fn decode(bytes: &[u8]) -> Result<Msg, rasn::error::DecodeError> {
     }
     let msg: Msg = rasn::aper::decode(bytes)?;
     if bytes.len() <= MAX_MEMO_OCTETS && recurs(&msg) {
-        DECODED.with_borrow_mut(|m| m.insert(bytes.to_vec(), msg.clone()));
+        DECODED.with_borrow_mut(|m| m.insert((bytes.to_vec(), msg.clone())));
     }
     Ok(msg)
 }
@@ -103,7 +90,7 @@ pub fn encode(msg: &Msg) -> Result<Vec<u8>, rasn::error::EncodeError> {
     }
     let bytes = rasn::aper::encode(msg)?;
     if memo && bytes.len() <= MAX_MEMO_OCTETS {
-        ENCODED.with_borrow_mut(|m| m.insert(bytes.clone(), msg.clone()));
+        ENCODED.with_borrow_mut(|m| m.insert((bytes.clone(), msg.clone())));
     }
     Ok(bytes)
 }

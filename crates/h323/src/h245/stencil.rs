@@ -33,13 +33,14 @@ use h323_asn1::h245::{
 };
 
 use super::messages::{socket_address, transport_address};
+use super::ring::Ring;
 
 /// Shapes remembered per thread: a server sees a few codecs in two directions from a few
 /// kinds of peer.
 const CAPACITY: usize = 32;
 
 thread_local! {
-    static STENCILS: RefCell<Stencils> = const { RefCell::new(Stencils { list: Vec::new(), next: 0 }) };
+    static STENCILS: RefCell<Stencils> = const { RefCell::new(Ring::new()) };
 }
 
 /// Encodes `olc` in aligned PER (what `rasn::aper::encode` gives, from a stencil when its
@@ -65,7 +66,7 @@ pub fn encode(olc: &OpenLogicalChannel) -> Result<Vec<u8>, rasn::error::EncodeEr
 /// Decodes one OpenLogicalChannel from aligned PER (what `rasn::aper::decode` gives, from a
 /// stencil when the octets have a known shape).
 pub fn decode(bytes: &[u8]) -> Result<OpenLogicalChannel, rasn::error::DecodeError> {
-    if let Some(olc) = STENCILS.with_borrow(|s| s.list.iter().find_map(|k| k.read(bytes))) {
+    if let Some(olc) = STENCILS.with_borrow(|s| s.entries.iter().find_map(|k| k.read(bytes))) {
         return Ok(olc);
     }
     let olc: OpenLogicalChannel = rasn::aper::decode(bytes)?;
@@ -81,23 +82,12 @@ fn remember(shape: OpenLogicalChannel) {
     }
 }
 
-struct Stencils {
-    list: Vec<Known>,
-    next: usize,
-}
+/// The shapes met, most recent ones kept.
+type Stencils = Ring<Known, CAPACITY>;
 
 impl Stencils {
     fn find(&self, shape: &OpenLogicalChannel) -> Option<&Known> {
-        self.list.iter().find(|k| k.shape == *shape)
-    }
-
-    fn insert(&mut self, k: Known) {
-        if self.list.len() < CAPACITY {
-            self.list.push(k);
-        } else {
-            self.list[self.next] = k;
-            self.next = (self.next + 1) % CAPACITY;
-        }
+        self.entries.iter().find(|k| k.shape == *shape)
     }
 }
 
@@ -367,7 +357,7 @@ pub(crate) mod tests {
         );
         let (shape, _) = shape_of(&olc);
         STENCILS.with_borrow_mut(|s| {
-            s.list.retain(|k| k.shape != shape);
+            s.entries.retain(|k| k.shape != shape);
             s.insert(Known {
                 shape: shape.clone(),
                 stencil: None,
@@ -379,7 +369,7 @@ pub(crate) mod tests {
             assert_eq!(decode(&plain).unwrap(), olc);
         }
         STENCILS.with_borrow(|s| {
-            assert_eq!(s.list.iter().filter(|k| k.shape == shape).count(), 1);
+            assert_eq!(s.entries.iter().filter(|k| k.shape == shape).count(), 1);
             assert!(s.find(&shape).unwrap().stencil.is_none());
         });
     }
