@@ -18,6 +18,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn mcu(args: &mcu::Args) -> anyhow::Result<()> {
     let config = mcu::Config::load(args)?;
     service::telemetry::init(config.log_format);
+    service::limits::raise_open_files_and_log();
     runtime()?.block_on(async {
         let server = mcu::Server::bind(config).await?;
         tracing::info!(http = %server.http_addr(), h323 = %server.h323_addr(), "cascade mcu listening");
@@ -29,6 +30,7 @@ pub fn mcu(args: &mcu::Args) -> anyhow::Result<()> {
 pub fn gateway(args: &gateway::Args) -> anyhow::Result<()> {
     let config = gateway::Config::load(args)?;
     service::telemetry::init(config.log_format);
+    service::limits::raise_open_files_and_log();
     runtime()?.block_on(async {
         let server =
             gateway::Server::bind(config, Arc::new(gateway::h323::H323Dialer::default())).await?;
@@ -41,6 +43,7 @@ pub fn gateway(args: &gateway::Args) -> anyhow::Result<()> {
 pub fn vnet(args: &vnet::Args) -> anyhow::Result<()> {
     let config = vnet::Config::load(args)?;
     service::telemetry::init(config.log_format);
+    service::limits::raise_open_files_and_log();
     runtime()?.block_on(async {
         let server = vnet::Server::bind(config).await?;
         tracing::info!(http = %server.http_addr(), "cascade vnet listening");

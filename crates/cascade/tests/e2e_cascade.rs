@@ -299,6 +299,12 @@ async fn two_hundred_concurrent_cascades_into_twenty_rooms() {
     for (st, v) in &results {
         assert_eq!(*st, 201, "{v}");
     }
+    // Started under Debian's soft limit of 1024 open files (`e2e_support::server`), which 200
+    // calls' sockets exceed at the gateway: each server raised it to the hard limit.
+    for p in s.procs.iter().flatten() {
+        let soft = e2e_support::soft_open_files(p.pid());
+        assert!(soft > e2e_support::DEBIAN_SOFT_NOFILE, "{soft}");
+    }
     for r in 0..20 {
         let room = s.get(format!("{}/v1/rooms/7{r:03}", s.mcu)).await;
         let mut names: Vec<String> = room["participants"]

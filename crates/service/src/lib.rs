@@ -10,6 +10,7 @@
 //! - [`dial`]: the dial-string grammar (`801234@192.0.2.10:1720`) shared by gateway and vnet.
 //! - [`release`]: Q.850 cause names and H.225.0 `ReleaseCompleteReason`, in the JSON of all three.
 //! - [`clock`]: wall-clock timestamps as RFC 3339 for JSON and SQLite.
+//! - [`limits`]: the open-files limit, raised to the hard limit at start.
 //!
 //! A server built on it looks like this:
 //!
@@ -28,6 +29,7 @@ pub mod config;
 pub mod db;
 pub mod dial;
 pub mod http;
+pub mod limits;
 pub mod problem;
 pub mod release;
 pub mod shutdown;

@@ -141,6 +141,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     } else {
         None
     };
+    // In process, the servers and the load generator share one open-files limit; as processes,
+    // each server raises its own.
+    service::limits::raise_open_files().context("open-files limit")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

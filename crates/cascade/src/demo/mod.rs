@@ -61,6 +61,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .without_time()
         .with_level(false)
         .init();
+    // The demo's three servers share this process and its open-files limit.
+    service::limits::raise_open_files_and_log();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

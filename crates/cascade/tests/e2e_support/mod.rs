@@ -25,6 +25,13 @@ pub fn free_port() -> u16 {
 /// A server process, stopped with SIGTERM when dropped.
 pub struct Server(Child);
 
+impl Server {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = Command::new("kill")
@@ -41,8 +48,14 @@ impl Drop for Server {
     }
 }
 
+/// The soft open-files limit a login shell or a systemd service starts with on Debian; the
+/// servers run under it here, as they would there, and must raise it themselves.
+pub const DEBIAN_SOFT_NOFILE: libc::rlim_t = 1024;
+
 pub fn server(args: &[String], data: &Path) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cascade"));
+    debian_open_files(&mut cmd);
+    let child = cmd
         .args(args)
         .arg("--data")
         .arg(data)
@@ -53,6 +66,38 @@ pub fn server(args: &[String], data: &Path) -> Server {
         .spawn()
         .expect("start cascade");
     Server(child)
+}
+
+/// Starts `cmd` with the soft open-files limit at [`DEBIAN_SOFT_NOFILE`] (the hard limit kept).
+pub fn debian_open_files(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure makes two async-signal-safe system calls on its own stack values.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            lim.rlim_cur = DEBIAN_SOFT_NOFILE.min(lim.rlim_max);
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The soft open-files limit of process `pid`, from `/proc/{pid}/limits`.
+pub fn soft_open_files(pid: u32) -> libc::rlim_t {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    line.split_whitespace().nth(3).unwrap().parse().unwrap()
 }
 
 pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
