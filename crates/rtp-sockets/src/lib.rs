@@ -5,7 +5,7 @@
 //!
 //! The H.323 call driver (`h323-tokio`), the gateway and the VN server bind their media sockets
 //! here, so that vnet does not depend on the H.323 stack for it. Written by hand: binding a pair
-//! is a few lines of `std::net`, and no crate keeps a port cursor over a range.
+//! is a few lines of `socket2`, and no crate keeps a port cursor over a range.
 //!
 //! Ports are handed out by one cursor per process that walks the range's even ports from a
 //! start that differs per process, and skips a pair whose ports another socket holds (another
@@ -194,32 +194,55 @@ pub fn bind_pair(ip: IpAddr) -> io::Result<(UdpSocket, UdpSocket)> {
     bind_pair_in(ip, range())
 }
 
-/// [`bind_pair`] from `range` rather than the process's range.
+/// [`bind_pair`] from `range` rather than the process's range. A socket whose `bind` failed is
+/// still unbound and is tried on the next port: walking past ports in use (of other processes,
+/// say) costs one `bind` each, not a `socket` and a `close` as well.
 pub fn bind_pair_in(ip: IpAddr, range: PortRange) -> io::Result<(UdpSocket, UdpSocket)> {
     let pairs = range.pairs();
     // One index from the shared cursor, then a walk from it: concurrent binders start at
     // different pairs, and each tries every pair once.
     let start = next_index() % pairs;
+    let mut spare = None;
     for k in 0..pairs {
         let port = range.rtp_port((start + k) % pairs);
-        let rtp = match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
-            Err(e) => return Err(e),
+        let rtp = match spare.take() {
+            Some(s) => s,
+            None => unbound(ip)?,
         };
-        let rtcp = match std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+        match rtp.bind(&SocketAddr::new(ip, port).into()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                spare = Some(rtp);
+                continue;
+            }
             Err(e) => return Err(e),
-        };
-        rtp.set_nonblocking(true)?;
-        rtcp.set_nonblocking(true)?;
-        return Ok((UdpSocket::from_std(rtp)?, UdpSocket::from_std(rtcp)?));
+        }
+        let rtcp = unbound(ip)?;
+        match rtcp.bind(&SocketAddr::new(ip, port + 1).into()) {
+            Ok(()) => {
+                return Ok((
+                    UdpSocket::from_std(rtp.into())?,
+                    UdpSocket::from_std(rtcp.into())?,
+                ))
+            }
+            // The RTP socket is bound now and goes; the RTCP one is not and stays.
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => spare = Some(rtcp),
+            Err(e) => return Err(e),
+        }
     }
     Err(io::Error::new(
         io::ErrorKind::AddrInUse,
         format!("no free even/odd UDP port pair in {range}"),
     ))
+}
+
+/// A non-blocking UDP socket of `ip`'s family, not bound yet.
+fn unbound(ip: IpAddr) -> io::Result<socket2::Socket> {
+    socket2::Socket::new(
+        socket2::Domain::for_address(SocketAddr::new(ip, 0)),
+        socket2::Type::DGRAM.nonblocking(),
+        Some(socket2::Protocol::UDP),
+    )
 }
 
 #[cfg(test)]
