@@ -145,7 +145,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
         (status = 409, description = "Conference full / busy (Q.850 cause 17)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown dial prefix", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "MCU unreachable or other failure", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Shutting down", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Shutting down, or out of resources (file descriptors, RTP ports): try again later", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "No answer within the call timeout", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -331,6 +331,11 @@ fn failed_call(r: &CallRecord) -> Problem {
             StatusCode::BAD_GATEWAY,
             "mcu-unreachable",
             "MCU unreachable",
+        ),
+        (Some(CallResult::NoResources), _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no-resources",
+            "Gateway out of resources",
         ),
         (Some(CallResult::Cancelled), _) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -426,6 +426,7 @@ fn result_label(r: CallResult) -> &'static str {
         CallResult::Answered => "answered",
         CallResult::Rejected => "rejected",
         CallResult::Unreachable => "unreachable",
+        CallResult::NoResources => "no_resources",
         CallResult::Timeout => "timeout",
         CallResult::Error => "error",
         CallResult::Cancelled => "cancelled",
@@ -470,6 +471,15 @@ fn fail(record: &mut CallRecord, failure: Option<DialFailure>) {
             None,
             None,
             format!("cannot connect to the MCU at {}: {e}", record.mcu),
+        ),
+        Some(DialFailure::NoResources(e)) => (
+            CallResult::NoResources,
+            None,
+            None,
+            format!(
+                "the gateway lacks the resources for a call to {}: {e}",
+                record.mcu
+            ),
         ),
         Some(DialFailure::Timeout) => (
             CallResult::Timeout,

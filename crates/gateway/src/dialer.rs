@@ -134,6 +134,10 @@ pub enum DialFailure {
     /// No TCP connection to the MCU's call signalling port.
     #[error("cannot connect to the MCU: {0}")]
     Unreachable(#[source] std::io::Error),
+    /// The gateway itself lacked what the call needs (file descriptors, a free RTP/RTCP port
+    /// pair, memory): not the MCU's fault, and worth retrying later.
+    #[error("the gateway lacks the resources for the call: {0}")]
+    NoResources(#[source] std::io::Error),
     /// The implementation's own timer expired (Q.931 T303/T310/T301).
     #[error("the MCU did not answer in time")]
     Timeout,

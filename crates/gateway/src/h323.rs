@@ -68,6 +68,23 @@ impl Drop for AbandonGuard {
     }
 }
 
+/// A failed connect is the MCU's side (refused, no route, timed out) unless the gateway could
+/// not even make the attempt: no descriptor or buffer for the socket, no local port left.
+fn connect_failure(e: std::io::Error) -> DialFailure {
+    const LOCAL: [i32; 5] = [
+        libc::EMFILE,
+        libc::ENFILE,
+        libc::ENOBUFS,
+        libc::ENOMEM,
+        libc::EADDRNOTAVAIL,
+    ];
+    if e.raw_os_error().is_some_and(|n| LOCAL.contains(&n)) {
+        DialFailure::NoResources(e)
+    } else {
+        DialFailure::Unreachable(e)
+    }
+}
+
 fn reason(r: &Release) -> Option<ReleaseReason> {
     r.reason.and_then(|n| n.parse().ok())
 }
@@ -77,11 +94,11 @@ impl Dialer for H323Dialer {
     async fn dial(&self, request: DialRequest) -> Result<CallHandle, DialFailure> {
         let stream = TcpStream::connect(request.mcu)
             .await
-            .map_err(DialFailure::Unreachable)?;
-        let local = stream.local_addr().map_err(DialFailure::Unreachable)?;
+            .map_err(connect_failure)?;
+        let local = stream.local_addr().map_err(DialFailure::NoResources)?;
         let media = MediaSockets::bind(local.ip())
             .await
-            .map_err(DialFailure::Unreachable)?;
+            .map_err(DialFailure::NoResources)?;
         let config = CallConfig {
             kind: EndpointKind::Gateway,
             aliases: vec![Alias::H323Id(request.caller_alias.clone())],
@@ -90,7 +107,7 @@ impl Dialer for H323Dialer {
             h245: H245Config {
                 terminal_type: terminal_type::GATEWAY,
                 capabilities: MediaCapabilities::cascade_default(),
-                media: media.local_media().map_err(DialFailure::Unreachable)?,
+                media: media.local_media().map_err(DialFailure::NoResources)?,
                 timers: H245Timers::default(),
                 open_channels: true,
             },

@@ -81,6 +81,8 @@ pub enum CallResult {
     Rejected,
     /// No connection to the MCU.
     Unreachable,
+    /// The gateway lacked the resources for the call (descriptors, RTP ports).
+    NoResources,
     /// No answer within the call timeout.
     Timeout,
     /// Signalling failed.

@@ -560,6 +560,9 @@ pub fn failure_reason(p: &Problem, conference: &str, mcu: &str) -> String {
         (504, _) => format!("the MCU {mcu} did not answer within the gateway's call timeout"),
         (400, _) => format!("the gateway refused the dial string: {detail}"),
         (422, _) => format!("the gateway has no route for this number: {detail}"),
+        (503, _) if p.type_uri.ends_with("no-resources") => {
+            format!("the gateway lacks the resources for another call, try again later: {detail}")
+        }
         (503, _) => "the gateway is shutting down".to_owned(),
         (502, None) if p.type_uri.ends_with("mcu-unreachable") => {
             format!("the MCU {mcu} cannot be reached: {detail}")
@@ -615,6 +618,10 @@ mod tests {
         assert!(failure_reason(&problem(504, Some(102)), "1", "m").contains("did not answer"));
         assert!(failure_reason(&problem(502, Some(34)), "1", "m").contains("no circuit"));
         assert!(failure_reason(&problem(422, None), "1", "m").contains("no route"));
+        let mut busy = problem(503, None);
+        busy.type_uri = "urn:cascade:problem:no-resources".into();
+        assert!(failure_reason(&busy, "1", "m").contains("lacks the resources"));
+        assert!(failure_reason(&problem(503, None), "1", "m").contains("shutting down"));
     }
 
     #[test]
