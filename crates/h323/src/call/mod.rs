@@ -694,10 +694,9 @@ impl Call {
                 self.h245.handle_message(now, pdu);
                 self.drain_h245_events(now);
             }
-            Err(_) => {
-                // H.245 clause 8.? : undecodable PDUs are ignored (functionNotUnderstood needs
-                // a decoded PDU to quote); the procedures' timers catch a peer that stays broken.
-            }
+            // Answered with functionNotSupported (syntaxError); the session's procedures and
+            // their timers go on as if it had not arrived.
+            Err(_) => self.h245.handle_undecodable(frame),
         }
     }
 

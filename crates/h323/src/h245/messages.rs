@@ -8,13 +8,13 @@ use h323_asn1::h245::{
     CloseLogicalChannel, CloseLogicalChannelAck, CloseLogicalChannelReason,
     CloseLogicalChannelSource, CommandMessage, ConferenceIndication, DataType, EndSessionCommand,
     FlowControlCommand, FlowControlCommandRestriction, FlowControlCommandScope,
-    H2250LogicalChannelAckParameters, H2250LogicalChannelParameters,
-    H2250LogicalChannelParametersMediaPacketization, IndicationMessage, LogicalChannelNumber,
-    MasterSlaveDetermination, MasterSlaveDeterminationAck, MasterSlaveDeterminationReject,
-    MasterSlaveDeterminationRelease, McuNumber, MiscellaneousCommand, MiscellaneousCommandType,
-    MultimediaSystemControlMessage as Msg, OpenLogicalChannel, OpenLogicalChannelAck,
-    OpenLogicalChannelAckForwardMultiplexAckParameters, OpenLogicalChannelConfirm,
-    OpenLogicalChannelForwardLogicalChannelParameters,
+    FunctionNotSupported, FunctionNotSupportedCause, H2250LogicalChannelAckParameters,
+    H2250LogicalChannelParameters, H2250LogicalChannelParametersMediaPacketization,
+    IndicationMessage, LogicalChannelNumber, MasterSlaveDetermination, MasterSlaveDeterminationAck,
+    MasterSlaveDeterminationReject, MasterSlaveDeterminationRelease, McuNumber,
+    MiscellaneousCommand, MiscellaneousCommandType, MultimediaSystemControlMessage as Msg,
+    OpenLogicalChannel, OpenLogicalChannelAck, OpenLogicalChannelAckForwardMultiplexAckParameters,
+    OpenLogicalChannelConfirm, OpenLogicalChannelForwardLogicalChannelParameters,
     OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters as FwdMux,
     OpenLogicalChannelReject, OpenLogicalChannelRejectCause,
     OpenLogicalChannelReverseLogicalChannelParameters,
@@ -79,6 +79,16 @@ pub fn rtd_request(seq: u8) -> Msg {
 pub fn rtd_response(seq: u8) -> Msg {
     Msg::response(ResponseMessage::roundTripDelayResponse(
         RoundTripDelayResponse::new(SequenceNumber(seq)),
+    ))
+}
+/// `functionNotSupported` with cause `syntaxError`, returning the PDU that did not decode when
+/// one is given.
+pub fn syntax_error(returned: Option<Vec<u8>>) -> Msg {
+    Msg::indication(IndicationMessage::functionNotSupported(
+        FunctionNotSupported::new(
+            FunctionNotSupportedCause::syntaxError(()),
+            returned.map(Into::into),
+        ),
     ))
 }
 /// `endSessionCommand` `disconnect`.

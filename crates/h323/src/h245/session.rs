@@ -190,6 +190,12 @@ struct OutgoingTcs {
     deadline: Instant,
 }
 
+/// How many undecodable PDUs a session answers with `functionNotSupported`.
+pub const SYNTAX_ERRORS_ANSWERED: u8 = 8;
+/// The longest undecodable PDU quoted back in `returnedFunction`; a longer one is answered
+/// without it.
+pub const RETURNED_MAX: usize = 1024;
+
 /// One H.245 control session.
 #[derive(Debug)]
 pub struct H245Session {
@@ -208,6 +214,8 @@ pub struct H245Session {
     rtd_sequence: u8,
     started: bool,
     ended: bool,
+    /// Undecodable PDUs answered so far (see [`H245Session::handle_undecodable`]).
+    syntax_errors: u8,
     out: Vec<Msg>,
     events: std::collections::VecDeque<H245Event>,
 }
@@ -232,6 +240,7 @@ impl H245Session {
             rtd_sequence: 0,
             started: false,
             ended: false,
+            syntax_errors: 0,
             out: Vec::new(),
             events: Default::default(),
         }
@@ -328,6 +337,26 @@ impl H245Session {
     /// As an MCU, tells the terminal its label in the conference (`terminalNumberAssign`).
     pub fn assign_terminal_number(&mut self, mcu: u8, terminal: u8) {
         self.out.push(m::terminal_number_assign(mcu, terminal));
+    }
+
+    /// A PDU that does not decode. H.245's `functionNotSupported` "is used to return a complete
+    /// request, response or command that is not recognized": it is answered with cause
+    /// `syntaxError`, quoting the PDU (when it is at most [`RETURNED_MAX`] octets), so that the
+    /// peer learns at once rather than when its timer runs out. Not answered: an indication
+    /// (its first three bits say so: no extension, alternative 3), since none is answered and
+    /// `functionNotSupported` is one itself; and anything past the first
+    /// [`SYNTAX_ERRORS_ANSWERED`], so that a peer sending only garbage, or two stacks failing to
+    /// decode each other, cannot keep a session talking.
+    pub fn handle_undecodable(&mut self, pdu: &[u8]) {
+        let Some(&first) = pdu.first() else {
+            return;
+        };
+        if first >> 5 == 0b011 || self.ended || self.syntax_errors >= SYNTAX_ERRORS_ANSWERED {
+            return;
+        }
+        self.syntax_errors += 1;
+        let returned = (pdu.len() <= RETURNED_MAX).then(|| pdu.to_vec());
+        self.out.push(m::syntax_error(returned));
     }
 
     /// Measures the round-trip delay (the answer comes as [`H245Event::RoundTripDelay`]).

@@ -215,6 +215,11 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             "terminalCapabilitySetRelease",
         ),
         (
+            // What a session answers to a PDU that does not decode, quoting it.
+            h323::h245::messages::syntax_error(Some(vec![0x00, 0x80, 0x01, 0x7f])),
+            "functionNotSupported",
+        ),
+        (
             request(RequestMessage::masterSlaveDetermination(
                 MasterSlaveDetermination::new(190, 8_388_607),
             )),
