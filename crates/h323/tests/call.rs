@@ -6,6 +6,8 @@ mod pair;
 
 #[path = "call/bad_input.rs"]
 mod bad_input;
+#[path = "call/describe.rs"]
+mod describe;
 #[path = "call/fast_start.rs"]
 mod fast_start;
 #[path = "call/rejected.rs"]

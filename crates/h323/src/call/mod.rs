@@ -36,8 +36,9 @@ use crate::tpkt;
 
 pub use uu::{Alias, EndpointKind};
 
-/// A one-line summary of one TPKT payload for logs: `Setup [setup, fastStart 4, tunnelled
-/// terminalCapabilitySet]`, or the H.245 PDU name on a separate H.245 connection.
+/// A one-line summary of one TPKT payload for logs: `Setup (call 7) [setup, fastStart 4,
+/// tunnelled terminalCapabilitySet]`, or the H.245 PDU name on a separate H.245 connection. The
+/// call reference value, which both ends of a call use, tells the calls of a log apart.
 pub fn describe(channel: Channel, frame: &[u8]) -> String {
     let h245_name = |b: &[u8]| match rasn::aper::decode::<MultimediaSystemControlMessage>(b) {
         Ok(m) => crate::h245::names::message_name(&m).to_owned(),
@@ -70,7 +71,12 @@ pub fn describe(channel: Channel, frame: &[u8]) -> String {
     if let Some(c) = msg.cause() {
         parts.push(format!("cause {}", c.value));
     }
-    format!("{:?} [{}]", msg.message_type, parts.join(", "))
+    format!(
+        "{:?} (call {}) [{}]",
+        msg.message_type,
+        msg.call_reference.value,
+        parts.join(", ")
+    )
 }
 
 /// Which TCP connection bytes belong to.
