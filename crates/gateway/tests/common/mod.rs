@@ -1,4 +1,5 @@
-//! Starts a gateway with the fake dialer on 127.0.0.1:0 with its records in a temp dir.
+//! Starts a gateway on 127.0.0.1:0 with its records in a temp dir: with the fake dialer, or
+//! with the real H.323 one.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -6,13 +7,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gateway::dialer::Dialer;
 use gateway::fake::FakeDialer;
+use gateway::h323::H323Dialer;
 use gateway::{Config, Server};
 use service::shutdown::Shutdown;
 use tokio::task::JoinHandle;
 
 pub struct Running {
     pub addr: SocketAddr,
+    /// The fake dialer the gateway calls through (a fresh one, never used, behind
+    /// [`start_h323`]).
     pub fake: FakeDialer,
     pub shutdown: Shutdown,
     pub task: JoinHandle<anyhow::Result<()>>,
@@ -31,6 +36,18 @@ impl Running {
             .expect("gateway stops within 20 s")
             .unwrap()
             .unwrap();
+    }
+
+    /// `GET path` as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     pub async fn post_call(&self, dial: &str) -> reqwest::Response {
@@ -53,7 +70,16 @@ pub fn config(data: &Path) -> Config {
 }
 
 pub async fn start(config: Config, fake: FakeDialer) -> Running {
-    let server = Server::bind(config, Arc::new(fake.clone())).await.unwrap();
+    start_with(config, Arc::new(fake.clone()), fake).await
+}
+
+/// A gateway that places real H.323 calls.
+pub async fn start_h323(config: Config) -> Running {
+    start_with(config, Arc::new(H323Dialer::default()), FakeDialer::new()).await
+}
+
+async fn start_with(config: Config, dialer: Arc<dyn Dialer>, fake: FakeDialer) -> Running {
+    let server = Server::bind(config, dialer).await.unwrap();
     let addr = server.http_addr();
     let shutdown = Shutdown::new();
     let task = tokio::spawn(server.serve(shutdown.clone()));

@@ -5,8 +5,9 @@ use h323::call::{EndpointKind, Event};
 
 use super::pair::{addr, config, opened, Pair};
 
-#[test]
-fn separate_h245_connection_is_requested_and_used() {
+/// A caller and a callee that neither tunnel nor start fast; the callee listens for H.245 at
+/// 127.0.0.2:50100.
+fn separate_pair() -> Pair {
     let mut a = config(EndpointKind::Gateway, 40000);
     a.tunnelling = false;
     a.fast_start = false;
@@ -14,7 +15,12 @@ fn separate_h245_connection_is_requested_and_used() {
     b.tunnelling = false;
     b.fast_start = false;
     b.h245_listener = Some(addr("127.0.0.2:50100"));
-    let mut p = Pair::new(a, b);
+    Pair::new(a, b)
+}
+
+#[test]
+fn separate_h245_connection_is_requested_and_used() {
+    let mut p = separate_pair();
     p.settle();
     assert!(!p.callee_incoming().unwrap().tunnelling_offered);
     p.callee.accept(p.now);
@@ -70,14 +76,7 @@ fn an_undecodable_h245_pdu_is_returned_with_function_not_supported() {
     use h323::call::{CallState, Channel};
     use h323::h245::session::SYNTAX_ERRORS_ANSWERED;
 
-    let mut a = config(EndpointKind::Gateway, 40000);
-    a.tunnelling = false;
-    a.fast_start = false;
-    let mut b = config(EndpointKind::Mcu, 50000);
-    b.tunnelling = false;
-    b.fast_start = false;
-    b.h245_listener = Some(addr("127.0.0.2:50100"));
-    let mut p = Pair::new(a, b);
+    let mut p = separate_pair();
     p.settle();
     p.callee.accept(p.now);
     p.settle();
