@@ -203,6 +203,39 @@ async fn cascade_brings_the_mcu_room_to_the_terminals_and_back() {
     }
 
     v.stop().await;
+    // Its last report to t1 (with the BYE) has a report block on the video t1 sent
+    // (RFC 3550 6.4): every packet received, up to the last sequence number.
+    let last_seq = media::rtp::RtpPacket::parse(&video.last().unwrap().1)
+        .unwrap()
+        .sequence;
+    let block = || {
+        t1.video_rtcp_log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|d| rtcp::parse_compound(d).ok())
+            .flatten()
+            .filter_map(|p| match p {
+                RtcpPacket::SenderReport(sr) => Some(sr.reports),
+                RtcpPacket::ReceiverReport(rr) => Some(rr.reports),
+                _ => None,
+            })
+            .flatten()
+            .find(|b| b.ssrc == 0x11)
+    };
+    for _ in 0..50 {
+        if block().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let b = block().expect("a report block on t1's video");
+    assert_eq!(b.cumulative_lost, 0, "{b:?}");
+    assert_eq!(
+        b.extended_highest_seq & 0xffff,
+        u32::from(last_seq),
+        "{b:?}"
+    );
     gw_stop.trigger();
     gw_task.await.unwrap().unwrap();
 }

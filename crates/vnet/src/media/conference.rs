@@ -12,7 +12,9 @@
 //!   with a PLI to the new speaker so the MCU gets an IDR to start from.
 //! - Intra requests: a terminal's PLI/FIR (and a new terminal joining) becomes a PLI to the
 //!   first cascade's gateway leg; a cascade's PLI/FIR becomes a PLI to the active speaker.
-//! - RTCP: an SR per stream every ~5 s, and a BYE when a leg leaves or the task stops.
+//! - RTCP: per stream every ~5 s an SR (an RR if we sent nothing), with a report block on
+//!   what the leg sends us (RFC 3550 reception statistics, `media::stats`), and a BYE when a
+//!   leg leaves or the task stops.
 //!
 //! Sockets are read by one small task per socket that passes datagrams to this task over a
 //! channel: the set of legs changes while the conference runs, and `select!` needs a fixed set.
@@ -27,7 +29,7 @@ use media::jitter::{JitterBuffer, JitterConfig, Packet, Playout};
 use media::mixer::{Frame, Mixer, FRAME_SAMPLES};
 use media::rtcp::{self, Bye, NtpTime, Pli, ReceiverReport, RtcpPacket};
 use media::rtp::{ClockRate, Rewriter, RtpPacket, PT_PCMU};
-use media::stats::SenderStats;
+use media::stats::{ReceiverStats, SenderStats};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -103,6 +105,9 @@ struct Leg {
     video_tx: SenderStats,
     /// SSRC of the video this leg sends us.
     video_source: Option<u32>,
+    /// Reception statistics of the audio and video this leg sends us, for our report blocks.
+    audio_rx: Option<ReceiverStats>,
+    video_rx: Option<ReceiverStats>,
     level: f64,
 }
 
@@ -192,7 +197,7 @@ pub async fn run(conference_id: i64, seed: u64, mut commands: mpsc::UnboundedRec
             Some(p) = inbound.recv() => c.on_inbound(p),
             _ = tick.tick() => c.on_tick(),
             _ = reports.tick() => {
-                for leg in c.legs.values() {
+                for leg in c.legs.values_mut() {
                     send_reports(leg, &c.cname, None);
                 }
             }
@@ -250,6 +255,8 @@ impl Conference {
             ),
             video_tx: SenderStats::new(v as u32, ClockRate::VIDEO_90K),
             video_source: None,
+            audio_rx: None,
+            video_rx: None,
             level: 0.0,
         };
         self.legs.insert(who, leg);
@@ -270,8 +277,8 @@ impl Conference {
     }
 
     fn remove(&mut self, who: Who) {
-        if let Some(leg) = self.legs.remove(&who) {
-            send_reports(&leg, &self.cname, Some("left the conference"));
+        if let Some(mut leg) = self.legs.remove(&who) {
+            send_reports(&mut leg, &self.cname, Some("left the conference"));
         }
         if matches!(who, Who::Terminal(t) if Some(t) == self.speaker) {
             self.speaker = None;
@@ -320,6 +327,7 @@ impl Conference {
                 if rtp.payload_type != PT_PCMU {
                     return;
                 }
+                received(&mut leg.audio_rx, &rtp, ClockRate::AUDIO_8K, now);
                 leg.jitter.push(
                     now,
                     Packet {
@@ -338,16 +346,23 @@ impl Conference {
                 if rtp.payload_type != PT_H264 {
                     return;
                 }
+                received(&mut leg.video_rx, &rtp, ClockRate::VIDEO_90K, now);
                 leg.video_source = Some(rtp.ssrc);
                 self.forward_video(p.who, p.data, now);
             }
-            Chan::AudioRtcp => learn(&mut leg.peer.audio_rtcp),
+            Chan::AudioRtcp => {
+                learn(&mut leg.peer.audio_rtcp);
+                if let Ok(ps) = rtcp::parse_compound(&p.data) {
+                    sender_reports(&mut leg.audio_rx, &ps, now);
+                }
+            }
             Chan::VideoRtcp => {
                 learn(&mut leg.peer.video_rtcp);
-                let intra = rtcp::parse_compound(&p.data).is_ok_and(|ps| {
-                    ps.iter()
-                        .any(|x| matches!(x, RtcpPacket::Pli(_) | RtcpPacket::Fir(_)))
-                });
+                let ps = rtcp::parse_compound(&p.data).unwrap_or_default();
+                sender_reports(&mut leg.video_rx, &ps, now);
+                let intra = ps
+                    .iter()
+                    .any(|x| matches!(x, RtcpPacket::Pli(_) | RtcpPacket::Fir(_)));
                 if intra {
                     match p.who {
                         Who::Terminal(_) => {
@@ -481,29 +496,59 @@ impl Conference {
 }
 
 /// SR + SDES for each stream the leg was sent, plus a BYE when `bye` gives a reason.
-fn send_reports(leg: &Leg, cname: &str, bye: Option<&str>) {
+/// RFC 3550 reception statistics of `rtp`, restarted when the sender's SSRC changes.
+fn received(slot: &mut Option<ReceiverStats>, rtp: &RtpPacket, rate: ClockRate, now: Instant) {
+    if slot.as_ref().map(ReceiverStats::ssrc) != Some(rtp.ssrc) {
+        *slot = Some(ReceiverStats::new(rtp.ssrc, rate));
+    }
+    if let Some(s) = slot {
+        let _ = s.on_packet(now, rtp.sequence, rtp.timestamp);
+    }
+}
+
+/// Notes the SR of the source `slot` follows (for the LSR and DLSR of our report blocks).
+fn sender_reports(slot: &mut Option<ReceiverStats>, packets: &[RtcpPacket], now: Instant) {
+    let Some(s) = slot else { return };
+    for p in packets {
+        if let RtcpPacket::SenderReport(sr) = p {
+            if sr.ssrc == s.ssrc() {
+                s.on_sender_report(now, sr.ntp_time);
+            }
+        }
+    }
+}
+
+fn send_reports(leg: &mut Leg, cname: &str, bye: Option<&str>) {
     let now = Instant::now();
     let ntp = NtpTime::from_system_time(SystemTime::now());
+    let video_ssrc = leg.video.ssrc();
     let streams = [
         (
             &leg.audio_tx,
             leg.audio_ssrc,
             &leg.sockets.audio_rtcp,
             leg.peer.audio_rtcp,
+            &mut leg.audio_rx,
         ),
         (
             &leg.video_tx,
-            leg.video.ssrc(),
+            video_ssrc,
             &leg.sockets.video_rtcp,
             leg.peer.video_rtcp,
+            &mut leg.video_rx,
         ),
     ];
-    for (tx, ssrc, sock, to) in streams {
+    for (tx, ssrc, sock, to, rx) in streams {
         let Some(to) = to else { continue };
-        if !tx.has_sent() {
+        // A stream we neither sent nor received on has nothing to report.
+        if !tx.has_sent() && rx.is_none() {
             continue;
         }
-        let mut packets = media::stats::report(now, ntp, ssrc, cname, Some(tx), &mut []);
+        let receivers = match rx {
+            Some(r) => std::slice::from_mut(r),
+            None => &mut [],
+        };
+        let mut packets = media::stats::report(now, ntp, ssrc, cname, Some(tx), receivers);
         if let Some(reason) = bye {
             packets.push(RtcpPacket::Bye(Bye {
                 sources: vec![ssrc],
