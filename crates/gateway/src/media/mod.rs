@@ -8,7 +8,7 @@
 //!  H.264 PT 96 ─▶ vn video ── rewrite, PT 96 → the OLC's dynamic PT ─────────────▶ mcu transmit ch.
 //!            ◀── vn audio ◀── rewrite, A→µ, PT 0 ◀────────────────────────────── mcu receive ch.
 //!            ◀── vn video ◀── rewrite, PT 96 ◀───────────────────────────────── mcu receive ch.
-//!  RTCP PLI/FIR ─────────────▶ H.245 videoFastUpdatePicture (Command::FastUpdate)
+//!  RTCP PLI/FIR ─────────────▶ H.245 videoFastUpdatePicture (Command::FastUpdate, ≤ 1 per 500 ms)
 //!  RTCP PLI  ◀──────────────── H.245 videoFastUpdatePicture from the MCU (or its RTCP PLI/FIR)
 //! ```
 //!

@@ -28,6 +28,10 @@ pub const PT_H264_VN: u8 = 96;
 /// RFC 3550 §6.2's suggested report interval for a two-party session.
 const RTCP_INTERVAL: Duration = Duration::from_secs(5);
 const PUBLISH_INTERVAL: Duration = Duration::from_millis(200);
+/// At most one videoFastUpdatePicture per this interval goes to the MCU, however many PLI/FIR
+/// the VN side sends: each is an H.245 message and an IDR to encode, and the IDR answering the
+/// first serves the ones that follow it (the MCU's own encoder spaces IDRs as far apart).
+pub const FAST_UPDATE_INTERVAL: Duration = Duration::from_millis(500);
 const BUF: usize = 2048;
 
 /// What the gateway keeps of a running relay.
@@ -73,6 +77,34 @@ struct State {
     commands: mpsc::UnboundedSender<Command>,
     /// The VN side gave no addresses: learn them from what it sends (symmetric RTP).
     learn_vn: bool,
+    /// Spaces the intra requests passed on to the MCU.
+    fast_updates: Throttle,
+}
+
+/// Lets one event through per interval and drops the rest.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    /// One event per `every`.
+    pub fn new(every: Duration) -> Self {
+        Self { every, last: None }
+    }
+
+    /// Whether an event at `now` goes through (and counts as the last one if so).
+    pub fn allow(&mut self, now: Instant) -> bool {
+        if self
+            .last
+            .is_some_and(|t| now.saturating_duration_since(t) < self.every)
+        {
+            return false;
+        }
+        self.last = Some(now);
+        true
+    }
 }
 
 /// SplitMix64: spreads the call's seed into independent SSRCs and initial sequence numbers.
@@ -127,6 +159,7 @@ pub fn spawn(
         },
         commands: mcu.commands,
         learn_vn,
+        fast_updates: Throttle::new(FAST_UPDATE_INTERVAL),
     };
     let stats = Arc::new(Mutex::new(MediaStats::default()));
     let task = tokio::spawn(run(
@@ -376,7 +409,9 @@ fn vn_rtcp(s: &mut State, bytes: &[u8], video: bool) {
         }
     }
     if let (true, Some((number, _))) = (intra, s.video.mcu_receive) {
-        let _ = s.commands.send(Command::FastUpdate(number));
+        if s.fast_updates.allow(now) {
+            let _ = s.commands.send(Command::FastUpdate(number));
+        }
     }
 }
 
@@ -432,5 +467,24 @@ pub fn media_event(e: &h323::h245::session::H245Event) -> Option<McuEvent> {
         E::ChannelClosed { number, .. } => Some(McuEvent::ChannelClosed { number: *number }),
         E::FastUpdateRequested { .. } => Some(McuEvent::FastUpdateRequested),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_lets_one_through_per_interval() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut t = Throttle::new(ms(500));
+        assert!(t.allow(t0));
+        assert!(!t.allow(t0));
+        assert!(!t.allow(t0 + ms(499)));
+        assert!(t.allow(t0 + ms(500)));
+        // Dropped events do not push the window on.
+        assert!(!t.allow(t0 + ms(700)));
+        assert!(t.allow(t0 + ms(1000)));
     }
 }
