@@ -8,6 +8,7 @@
 //! cascade_prefix = "80"              # prefix of {"conference","mcu"} cascades
 //! gateway_timeout = "40s"            # longer than the gateway's call timeout
 //! rtp_ports = "16384-32767"          # UDP ports for RTP (even) and RTCP (odd)
+//! terminal_timeout = "30s"           # a terminal silent this long has left (RFC 3550 6.3.5)
 //! ```
 
 use std::path::PathBuf;
@@ -38,6 +39,14 @@ pub struct Config {
     /// `"16384-32767"`, the default).
     #[serde(default)]
     pub rtp_ports: PortRange,
+    /// A terminal from which nothing (RTP or RTCP) arrived for this long is taken to have left,
+    /// as RFC 3550 6.3.5 times out a participant after five report intervals.
+    #[serde(with = "humantime_serde", default = "default_terminal_timeout")]
+    pub terminal_timeout: Duration,
+}
+
+fn default_terminal_timeout() -> Duration {
+    Duration::from_secs(30)
 }
 
 impl Default for Config {
@@ -50,6 +59,7 @@ impl Default for Config {
             cascade_prefix: "80".into(),
             gateway_timeout: Duration::from_secs(40),
             rtp_ports: PortRange::DEFAULT,
+            terminal_timeout: default_terminal_timeout(),
         }
     }
 }
@@ -88,6 +98,7 @@ pub const ENV_KEYS: &[&str] = &[
     "cascade_prefix",
     "gateway_timeout",
     "rtp_ports",
+    "terminal_timeout",
 ];
 
 impl Config {

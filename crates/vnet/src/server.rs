@@ -50,7 +50,12 @@ impl Server {
         } else {
             ip
         };
-        let vnet = Vnet::new(db, gateway, &config.cascade_prefix, Media::new(ip));
+        let vnet = Vnet::new(
+            db,
+            gateway,
+            &config.cascade_prefix,
+            Media::new(ip, config.terminal_timeout),
+        );
         Ok(Self { listener, vnet })
     }
 

@@ -239,3 +239,112 @@ async fn cascade_brings_the_mcu_room_to_the_terminals_and_back() {
     gw_stop.trigger();
     gw_task.await.unwrap().unwrap();
 }
+
+/// A vnet (with `terminal_timeout`) and one conference with terminals `names`, each a peer.
+async fn liveness_room(
+    dir: &std::path::Path,
+    terminal_timeout: Duration,
+    names: &[&str],
+) -> (common::Gateway, common::Vnet, i64, Vec<(VnPeer, Value)>) {
+    let gw = common::Gateway::start(&dir.join("gw"), gateway::fake::FakeDialer::default()).await;
+    let v = common::Vnet::start_with(vnet::Config {
+        terminal_timeout,
+        ..common::Vnet::config(&dir.join("vn"), &gw.url())
+    })
+    .await;
+    let conf = v.conference("liveness").await;
+    let mut terminals = Vec::new();
+    for name in names {
+        let p = VnPeer::bind().await;
+        let j = join(&v, conf, name, &p).await;
+        terminals.push((p, j));
+    }
+    (gw, v, conf, terminals)
+}
+
+fn terminal_id(j: &Value) -> u64 {
+    j["id"].as_u64().unwrap()
+}
+
+async fn delete_terminal(v: &common::Vnet, conf: i64, j: &Value) -> u16 {
+    let path = format!("/v1/conferences/{conf}/terminals/{}", terminal_id(j));
+    v.http
+        .delete(v.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Polls the conference's terminals until only `ids` are left.
+async fn left_only(v: &common::Vnet, conf: i64, ids: &[u64]) {
+    let path = format!("/v1/conferences/{conf}/terminals");
+    v.wait_for(&path, |ts| {
+        let mut got: Vec<u64> = ts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["id"].as_u64())
+            .collect();
+        got.sort_unstable();
+        got == ids
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_terminal_times_out_and_a_talking_one_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gw, v, conf, t) =
+        liveness_room(dir.path(), Duration::from_secs(1), &["talker", "silent"]).await;
+    // The talker talks for 6 s, long past the silent one's timeout.
+    let talking = send_tone(
+        t[0].0.audio_rtp.clone(),
+        addr(&t[0].1["media"]["audio"]["rtp"]),
+        Law::Ulaw,
+        440.0,
+        0xa,
+        300,
+    );
+    left_only(&v, conf, &[terminal_id(&t[0].1)]).await;
+    assert_eq!(delete_terminal(&v, conf, &t[1].1).await, 404, "timed out");
+    talking.await.unwrap();
+    v.stop().await;
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_that_says_bye_leaves_after_a_grace_for_its_own_delete() {
+    use media::rtcp::{Bye, ReceiverReport};
+    let dir = tempfile::tempdir().unwrap();
+    // A timeout far beyond the test: only the BYEs make anyone leave.
+    let (gw, v, conf, t) = liveness_room(
+        dir.path(),
+        Duration::from_secs(600),
+        &["stays", "bye", "bye-then-delete"],
+    )
+    .await;
+    for (k, ssrc) in [(1, 0xb1u32), (2, 0xb2)] {
+        let bye = rtcp::build_compound(&[
+            RtcpPacket::ReceiverReport(ReceiverReport {
+                ssrc,
+                reports: vec![],
+            }),
+            RtcpPacket::Bye(Bye {
+                sources: vec![ssrc],
+                reason: Some(b"leaving".to_vec()),
+            }),
+        ])
+        .unwrap();
+        let to = addr(&t[k].1["media"]["audio"]["rtcp"]);
+        t[k].0.audio_rtcp.send_to(&bye, to).await.unwrap();
+    }
+    // Removing itself right after its BYE finds the terminal still there.
+    assert_eq!(delete_terminal(&v, conf, &t[2].1).await, 204);
+    // The other goes once the grace is over.
+    left_only(&v, conf, &[terminal_id(&t[0].1)]).await;
+    assert_eq!(delete_terminal(&v, conf, &t[1].1).await, 404);
+    v.stop().await;
+    gw.stop().await;
+}

@@ -15,6 +15,11 @@
 //! - RTCP: per stream every ~5 s an SR (an RR if we sent nothing), with a report block on
 //!   what the leg sends us (RFC 3550 reception statistics, `media::stats`), and a BYE when a
 //!   leg leaves or the task stops.
+//! - Terminals leave without being told to (RFC 3550 6.3.4, 6.3.5): one that sent nothing, RTP
+//!   or RTCP, for [`Liveness::timeout`], or that sent an RTCP BYE for its audio and was not
+//!   removed through the API within [`BYE_GRACE`] (a terminal that says BYE and then `DELETE`s
+//!   itself gets its `204`), is dropped and [`Liveness::gone`] is told. Cascade legs end with
+//!   their gateway call instead.
 //!
 //! Sockets are read by one small task per socket that passes datagrams to this task over a
 //! channel: the set of legs changes while the conference runs, and `select!` needs a fixed set.
@@ -52,6 +57,19 @@ pub enum Who {
     /// A cascade's gateway leg, by cascade id.
     Cascade(i64),
 }
+
+/// How the task decides that a terminal has left, and whom it tells.
+pub struct Liveness {
+    /// Silence after which a terminal is dropped.
+    pub timeout: Duration,
+    /// Called with the id of a terminal the task dropped on its own.
+    pub gone: Box<dyn Fn(u64) + Send>,
+}
+
+/// How often silent terminals are looked for, in 20 ms ticks.
+const LIVENESS_TICKS: u32 = 50;
+/// How long a terminal that said BYE stays, so that its own `DELETE` still finds it.
+pub const BYE_GRACE: Duration = Duration::from_secs(2);
 
 /// Commands to the task.
 #[derive(Debug)]
@@ -108,6 +126,10 @@ struct Leg {
     /// Reception statistics of the audio and video this leg sends us, for our report blocks.
     audio_rx: Option<ReceiverStats>,
     video_rx: Option<ReceiverStats>,
+    /// When anything last arrived from it (or when it joined).
+    last_heard: Instant,
+    /// When it sent an RTCP BYE for its audio.
+    said_bye: Option<Instant>,
     level: f64,
 }
 
@@ -168,10 +190,17 @@ struct Conference {
     mixer: Mixer,
     speaker: Option<u64>,
     inbound: mpsc::Sender<Inbound>,
+    liveness: Liveness,
+    ticks: u32,
 }
 
 /// Runs the conference until `commands` closes.
-pub async fn run(conference_id: i64, seed: u64, mut commands: mpsc::UnboundedReceiver<Cmd>) {
+pub async fn run(
+    conference_id: i64,
+    seed: u64,
+    mut commands: mpsc::UnboundedReceiver<Cmd>,
+    liveness: Liveness,
+) {
     let (inbound_tx, mut inbound) = mpsc::channel::<Inbound>(1024);
     let mut c = Conference {
         cname: format!("vnet-conference-{conference_id}"),
@@ -180,6 +209,8 @@ pub async fn run(conference_id: i64, seed: u64, mut commands: mpsc::UnboundedRec
         mixer: Mixer::new(),
         speaker: None,
         inbound: inbound_tx,
+        liveness,
+        ticks: 0,
     };
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -195,7 +226,13 @@ pub async fn run(conference_id: i64, seed: u64, mut commands: mpsc::UnboundedRec
                 None => break,
             },
             Some(p) = inbound.recv() => c.on_inbound(p),
-            _ = tick.tick() => c.on_tick(),
+            _ = tick.tick() => {
+                c.on_tick();
+                c.ticks = c.ticks.wrapping_add(1);
+                if c.ticks.is_multiple_of(LIVENESS_TICKS) {
+                    c.expire(Instant::now());
+                }
+            }
             _ = reports.tick() => {
                 for leg in c.legs.values_mut() {
                     send_reports(leg, &c.cname, None);
@@ -257,6 +294,8 @@ impl Conference {
             video_source: None,
             audio_rx: None,
             video_rx: None,
+            last_heard: Instant::now(),
+            said_bye: None,
             level: 0.0,
         };
         self.legs.insert(who, leg);
@@ -277,11 +316,40 @@ impl Conference {
     }
 
     fn remove(&mut self, who: Who) {
+        self.remove_saying(who, "left the conference");
+    }
+
+    fn remove_saying(&mut self, who: Who, reason: &str) {
         if let Some(mut leg) = self.legs.remove(&who) {
-            send_reports(&mut leg, &self.cname, Some("left the conference"));
+            send_reports(&mut leg, &self.cname, Some(reason));
         }
         if matches!(who, Who::Terminal(t) if Some(t) == self.speaker) {
             self.speaker = None;
+        }
+    }
+
+    /// Drops the terminals silent for longer than the timeout, and those that said BYE more
+    /// than [`BYE_GRACE`] ago.
+    fn expire(&mut self, now: Instant) {
+        let since = |t: Instant| now.saturating_duration_since(t);
+        let gone: Vec<(u64, &'static str)> = self
+            .legs
+            .iter()
+            .filter_map(|(who, leg)| {
+                let Who::Terminal(t) = who else { return None };
+                if leg.said_bye.is_some_and(|b| since(b) >= BYE_GRACE) {
+                    Some((*t, "goodbye"))
+                } else if since(leg.last_heard) > self.liveness.timeout {
+                    Some((*t, "timed out"))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (t, reason) in gone {
+            tracing::info!(terminal = t, reason, "terminal left without being removed");
+            self.remove_saying(Who::Terminal(t), reason);
+            (self.liveness.gone)(t);
         }
     }
 
@@ -314,6 +382,7 @@ impl Conference {
             return;
         };
         let now = Instant::now();
+        leg.last_heard = now;
         // Symmetric RTP: a leg that gave no address is answered where it sends from.
         let learn = |slot: &mut Option<SocketAddr>| {
             slot.get_or_insert(p.from);
@@ -352,8 +421,16 @@ impl Conference {
             }
             Chan::AudioRtcp => {
                 learn(&mut leg.peer.audio_rtcp);
-                if let Ok(ps) = rtcp::parse_compound(&p.data) {
-                    sender_reports(&mut leg.audio_rx, &ps, now);
+                let ps = rtcp::parse_compound(&p.data).unwrap_or_default();
+                sender_reports(&mut leg.audio_rx, &ps, now);
+                // A BYE for the audio it sends (or any, before it sent audio) means it left.
+                let source = leg.audio_rx.as_ref().map(ReceiverStats::ssrc);
+                let bye = ps.iter().any(|x| {
+                    matches!(x, RtcpPacket::Bye(b)
+                        if source.is_none_or(|s| b.sources.contains(&s)))
+                });
+                if bye {
+                    leg.said_bye.get_or_insert(now);
                 }
             }
             Chan::VideoRtcp => {

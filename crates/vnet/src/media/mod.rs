@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -134,16 +135,20 @@ struct Inner {
     ip: IpAddr,
     rooms: Mutex<HashMap<i64, Room>>,
     next_terminal: AtomicU64,
+    /// Silence after which a terminal is dropped.
+    terminal_timeout: Duration,
 }
 
 impl Media {
-    /// Media bound on `ip` (the address terminals and the gateway send to).
-    pub fn new(ip: IpAddr) -> Self {
+    /// Media bound on `ip` (the address terminals and the gateway send to); a terminal silent
+    /// for `terminal_timeout` is dropped.
+    pub fn new(ip: IpAddr, terminal_timeout: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
                 ip,
                 rooms: Mutex::new(HashMap::new()),
                 next_terminal: AtomicU64::new(1),
+                terminal_timeout,
             }),
         }
     }
@@ -152,11 +157,25 @@ impl Media {
         self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn room(rooms: &mut HashMap<i64, Room>, conference: i64) -> &mut Room {
+    fn room<'a>(&self, rooms: &'a mut HashMap<i64, Room>, conference: i64) -> &'a mut Room {
         rooms.entry(conference).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
             let seed = (conference as u64) ^ std::process::id() as u64 ^ nanos();
-            tokio::spawn(conference::run(conference, seed, rx));
+            // The task drops a terminal that left without a word; the list forgets it too.
+            let weak = Arc::downgrade(&self.inner);
+            let gone = move |id: u64| {
+                if let Some(inner) = weak.upgrade() {
+                    let mut rooms = inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(room) = rooms.get_mut(&conference) {
+                        room.terminals.retain(|t| t.id != id);
+                    }
+                }
+            };
+            let liveness = conference::Liveness {
+                timeout: self.inner.terminal_timeout,
+                gone: Box::new(gone),
+            };
+            tokio::spawn(conference::run(conference, seed, rx, liveness));
             Room {
                 commands: tx,
                 terminals: Vec::new(),
@@ -189,7 +208,7 @@ impl Media {
             },
         };
         let mut rooms = self.rooms();
-        let room = Self::room(&mut rooms, conference);
+        let room = self.room(&mut rooms, conference);
         let _ = room.commands.send(Cmd::Add {
             who: Who::Terminal(terminal.id),
             sockets,
@@ -238,7 +257,7 @@ impl Media {
         gateway: MediaAddresses,
     ) {
         let mut rooms = self.rooms();
-        let room = Self::room(&mut rooms, conference);
+        let room = self.room(&mut rooms, conference);
         let _ = room.commands.send(Cmd::Add {
             who: Who::Cascade(cascade),
             sockets: leg.sockets,

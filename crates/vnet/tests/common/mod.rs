@@ -70,12 +70,20 @@ impl Gateway {
 
 impl Vnet {
     pub async fn start(data: &Path, gateway_url: &str) -> Self {
-        let config = vnet::Config {
+        Self::start_with(Self::config(data, gateway_url)).await
+    }
+
+    /// The settings `start` uses, to change before `start_with`.
+    pub fn config(data: &Path, gateway_url: &str) -> vnet::Config {
+        vnet::Config {
             http: "127.0.0.1:0".into(),
             data: data.to_path_buf(),
             gateway: gateway_url.into(),
             ..vnet::Config::default()
-        };
+        }
+    }
+
+    pub async fn start_with(config: vnet::Config) -> Self {
         let server = vnet::Server::bind(config).await.unwrap();
         let addr = server.http_addr();
         let shutdown = Shutdown::new();
