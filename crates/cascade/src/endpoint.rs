@@ -60,7 +60,7 @@ fn remote_of(ch: &MediaChannel) -> Option<Remote> {
     Some(Remote {
         rtp,
         rtcp: ch.remote_rtcp.unwrap_or_else(|| peer::rtcp_for(rtp)),
-        payload_type: ch.codec.payload_type(),
+        payload_type: ch.payload_type,
     })
 }
 

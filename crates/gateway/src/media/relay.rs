@@ -315,10 +315,10 @@ fn on_event(s: &mut State, vn: &MediaSockets, e: McuEvent) {
                     s.audio.to_mcu.set_out_pt(a.payload_type());
                     s.audio.to_mcu.set_transcode(Some((Law::Ulaw, law)));
                 }
-                (Direction::Transmit, Codec::Video(v @ VideoCodec::H264 { .. })) => {
+                (Direction::Transmit, Codec::Video(VideoCodec::H264 { .. })) => {
                     s.video.mcu = d;
                     s.video.mcu_transmit = Some(ch.number);
-                    s.video.to_mcu.set_out_pt(v.payload_type());
+                    s.video.to_mcu.set_out_pt(ch.payload_type);
                 }
                 (Direction::Transmit, Codec::Video(v)) => {
                     tracing::warn!(codec = v.name(), "the MCU chose a video codec the VN side does not send; no video towards the MCU");
@@ -329,8 +329,8 @@ fn on_event(s: &mut State, vn: &MediaSockets, e: McuEvent) {
                         s.audio.mcu.rtcp = ch.remote_rtcp;
                     }
                 }
-                (Direction::Receive, Codec::Video(v)) => {
-                    s.video.mcu_receive = Some((ch.number, v.payload_type()));
+                (Direction::Receive, Codec::Video(_)) => {
+                    s.video.mcu_receive = Some((ch.number, ch.payload_type));
                     if s.video.mcu.rtcp.is_none() {
                         s.video.mcu.rtcp = ch.remote_rtcp;
                     }

@@ -15,7 +15,8 @@ use h323_asn1::h245::{
 
 use crate::h245::capabilities::{Codec, MediaCapabilities};
 use crate::h245::messages::{
-    self as m, olc_forward_h2250, olc_reverse_h2250, socket_address, transport_address,
+    self as m, channel_payload_type, olc_forward_h2250, olc_reverse_h2250, socket_address,
+    transport_address,
 };
 use crate::h245::session::{Direction, LocalMedia, MediaChannel};
 // The channels are coded through stencils: from call to call they differ only in addresses.
@@ -83,6 +84,8 @@ pub fn answer(
             let remote_rtcp = olc_forward_h2250(&olc)
                 .and_then(|p| p.media_control_channel.as_ref())
                 .and_then(socket_address);
+            // The caller sends with the payload type it named.
+            let payload_type = channel_payload_type(codec, olc_forward_h2250(&olc));
             if let FwdMux::h2250LogicalChannelParameters(p) =
                 &mut olc.forward_logical_channel_parameters.multiplex_parameters
             {
@@ -97,6 +100,7 @@ pub fn answer(
                 codec,
                 rtp: Some(local.rtp),
                 remote_rtcp,
+                payload_type,
             });
         } else {
             // The caller receives on this one: we send to its RTP address.
@@ -121,6 +125,8 @@ pub fn answer(
                 .media_control_channel
                 .as_ref()
                 .and_then(socket_address);
+            // The caller receives, so it chose the payload type we send with.
+            let payload_type = channel_payload_type(codec, Some(params));
             if rtp.is_none() {
                 continue;
             }
@@ -137,6 +143,7 @@ pub fn answer(
                 codec,
                 rtp,
                 remote_rtcp,
+                payload_type,
             });
         }
         if let Ok(b) = stencil::encode(&olc) {
@@ -174,12 +181,14 @@ pub fn accepted(answers: &[Vec<u8>], local: &LocalMedia) -> Vec<MediaChannel> {
                 codec,
                 rtp,
                 remote_rtcp,
+                payload_type: channel_payload_type(codec, p),
             });
         } else if let Some(rev) = &olc.reverse_logical_channel_parameters {
             let Some(codec) = Codec::from_data_type(&rev.data_type) else {
                 continue;
             };
-            let remote_rtcp = olc_reverse_h2250(&olc)
+            let p = olc_reverse_h2250(&olc);
+            let remote_rtcp = p
                 .and_then(|p| p.media_control_channel.as_ref())
                 .and_then(socket_address);
             let rtp = local.for_codec(codec).map(|l| l.rtp);
@@ -189,6 +198,7 @@ pub fn accepted(answers: &[Vec<u8>], local: &LocalMedia) -> Vec<MediaChannel> {
                 codec,
                 rtp,
                 remote_rtcp,
+                payload_type: channel_payload_type(codec, p),
             });
         }
     }
@@ -211,10 +221,11 @@ fn taken(channels: &[MediaChannel], direction: Direction, codec: Codec) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::h245::capabilities::AudioCodec;
+    use crate::h245::capabilities::{AudioCodec, VideoCodec};
     use crate::h245::session::MediaAddress;
     use crate::h245::stencil::tests::addr;
     use proptest::prelude::*;
+    use std::net::SocketAddr;
 
     fn pair() -> impl Strategy<Value = Option<MediaAddress>> {
         proptest::option::of((addr(), addr()).prop_map(|(rtp, rtcp)| MediaAddress { rtp, rtcp }))
@@ -224,6 +235,78 @@ mod tests {
         olcs.iter()
             .map(|o| rasn::aper::encode(o).unwrap())
             .collect()
+    }
+
+    /// The caller's proposals with every H.264 dynamic payload type set to `pt`, as a peer
+    /// that numbers H.264 differently (96, 97 are common) would send them.
+    fn offer_with_h264_pt(caps: &MediaCapabilities, media: &LocalMedia, pt: u8) -> Vec<Vec<u8>> {
+        let mut olcs = proposals(caps, media);
+        for olc in &mut olcs {
+            let mut params = Vec::new();
+            if let FwdMux::h2250LogicalChannelParameters(p) =
+                &mut olc.forward_logical_channel_parameters.multiplex_parameters
+            {
+                params.push(p);
+            }
+            if let Some(RevMux::h2250LogicalChannelParameters(p)) = olc
+                .reverse_logical_channel_parameters
+                .as_mut()
+                .and_then(|r| r.multiplex_parameters.as_mut())
+            {
+                params.push(p);
+            }
+            for p in params {
+                if p.dynamic_rtppayload_type.is_some() {
+                    p.dynamic_rtppayload_type = Some(pt);
+                }
+            }
+        }
+        rasn_all(&olcs)
+    }
+
+    fn local() -> LocalMedia {
+        let a = |port| MediaAddress {
+            rtp: SocketAddr::from(([192, 0, 2, 1], port)),
+            rtcp: SocketAddr::from(([192, 0, 2, 1], port + 1)),
+        };
+        LocalMedia {
+            audio: Some(a(5000)),
+            video: Some(a(5002)),
+        }
+    }
+
+    #[test]
+    fn the_h264_payload_type_is_the_one_the_olc_names() {
+        let caps = MediaCapabilities::cascade_default();
+        let h264 = |chs: &[MediaChannel], d: Direction| {
+            chs.iter()
+                .find(|c| {
+                    c.direction == d && matches!(c.codec, Codec::Video(VideoCodec::H264 { .. }))
+                })
+                .map(|c| c.payload_type)
+        };
+        // Ours: 109 both ways, and the answer echoes it back to the caller.
+        let (answers, opened) = answer(&propose(&caps, &local()), &caps, &local());
+        assert_eq!(h264(&opened, Direction::Transmit), Some(109));
+        assert_eq!(h264(&opened, Direction::Receive), Some(109));
+        assert_eq!(
+            h264(&accepted(&answers, &local()), Direction::Transmit),
+            Some(109)
+        );
+        // A caller that numbers H.264 97: the callee sends with 97 and expects 97.
+        let (answers, opened) = answer(&offer_with_h264_pt(&caps, &local(), 97), &caps, &local());
+        assert_eq!(h264(&opened, Direction::Transmit), Some(97));
+        assert_eq!(h264(&opened, Direction::Receive), Some(97));
+        let seen = accepted(&answers, &local());
+        assert_eq!(h264(&seen, Direction::Transmit), Some(97));
+        assert_eq!(h264(&seen, Direction::Receive), Some(97));
+        // G.711 keeps its static types.
+        let audio: Vec<u8> = opened
+            .iter()
+            .filter(|c| matches!(c.codec, Codec::Audio(_)))
+            .map(|c| c.payload_type)
+            .collect();
+        assert!(audio.iter().all(|pt| [0, 8].contains(pt)), "{audio:?}");
     }
 
     proptest! {

@@ -339,6 +339,26 @@ pub fn ack_addresses(ack: &OpenLogicalChannelAck) -> (Option<SocketAddr>, Option
 }
 
 /// The H.225.0 RTP parameters of an OpenLogicalChannel, forward or reverse.
+/// The RTP payload type a channel of `codec` carries under `params`: a dynamic type the OLC
+/// names (`dynamicRTPPayloadType`, or the `payloadType` of its `rtpPayloadType`
+/// packetization), else the codec's own (PCMU 0, PCMA 8; for H.264 ours, 109). The side that
+/// receives on a channel chooses a dynamic type, and the sender must use it (H.225.0 6.2.8.1).
+pub fn channel_payload_type(codec: Codec, params: Option<&H2250LogicalChannelParameters>) -> u8 {
+    let named = params.and_then(|p| {
+        p.dynamic_rtppayload_type.or(match &p.media_packetization {
+            Some(H2250LogicalChannelParametersMediaPacketization::rtpPayloadType(t)) => {
+                t.payload_type.filter(|pt| (96..=127).contains(pt))
+            }
+            _ => None,
+        })
+    });
+    match codec {
+        Codec::Video(_) => named.unwrap_or(codec.payload_type()),
+        // G.711 has static payload types.
+        Codec::Audio(_) => codec.payload_type(),
+    }
+}
+
 pub fn olc_forward_h2250(o: &OpenLogicalChannel) -> Option<&H2250LogicalChannelParameters> {
     match &o.forward_logical_channel_parameters.multiplex_parameters {
         FwdMux::h2250LogicalChannelParameters(p) => Some(p),

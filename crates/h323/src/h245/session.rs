@@ -117,6 +117,10 @@ pub struct MediaChannel {
     pub rtp: Option<SocketAddr>,
     /// The peer's RTCP address, when it gave one.
     pub remote_rtcp: Option<SocketAddr>,
+    /// The RTP payload type on it, as its OLC negotiated (see
+    /// [`channel_payload_type`](super::messages::channel_payload_type)): what the sender
+    /// must put in its packets and the receiver expects.
+    pub payload_type: u8,
 }
 
 /// What the session reports.
@@ -600,9 +604,11 @@ impl H245Session {
             ));
             return;
         };
-        let remote_rtcp = m::olc_forward_h2250(&olc)
+        let params = m::olc_forward_h2250(&olc);
+        let remote_rtcp = params
             .and_then(|p| p.media_control_channel.as_ref())
             .and_then(socket_address);
+        let payload_type = m::channel_payload_type(codec, params);
         self.out
             .push(m::olc_ack(n, codec.session_id(), local.rtp, local.rtcp));
         let ch = MediaChannel {
@@ -611,6 +617,7 @@ impl H245Session {
             codec,
             rtp: Some(local.rtp),
             remote_rtcp,
+            payload_type,
         };
         self.channels.insert((Direction::Receive, n), ch.clone());
         self.events.push_back(H245Event::ChannelOpened(ch));
@@ -659,12 +666,14 @@ impl H245Session {
                 let n = ack.forward_logical_channel_number.0;
                 if let Some(p) = self.pending_opens.remove(&n) {
                     let (rtp, rtcp) = m::ack_addresses(&ack);
+                    // We opened it, with our own payload type.
                     let ch = MediaChannel {
                         number: n,
                         direction: Direction::Transmit,
                         codec: p.codec,
                         rtp,
                         remote_rtcp: rtcp,
+                        payload_type: p.codec.payload_type(),
                     };
                     self.channels.insert((Direction::Transmit, n), ch.clone());
                     self.events.push_back(H245Event::ChannelOpened(ch));

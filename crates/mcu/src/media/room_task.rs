@@ -404,7 +404,7 @@ fn open_channel(m: &mut Member, ch: &MediaChannel, now: Instant, seed: u64) -> b
             };
             m.video_out = Some(RtpOut::new(
                 seed,
-                ch.codec.payload_type(),
+                ch.payload_type,
                 ClockRate::VIDEO_90K,
                 dest,
                 rtcp_of(ch, dest),
