@@ -125,7 +125,7 @@ pub fn answer(
                 .media_control_channel
                 .as_ref()
                 .and_then(socket_address);
-            // The caller receives, so it chose the payload type we send with.
+            // The caller's proposal names the payload type we send with.
             let payload_type = channel_payload_type(codec, Some(params));
             if rtp.is_none() {
                 continue;

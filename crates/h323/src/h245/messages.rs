@@ -341,8 +341,10 @@ pub fn ack_addresses(ack: &OpenLogicalChannelAck) -> (Option<SocketAddr>, Option
 /// The H.225.0 RTP parameters of an OpenLogicalChannel, forward or reverse.
 /// The RTP payload type a channel of `codec` carries under `params`: a dynamic type the OLC
 /// names (`dynamicRTPPayloadType`, or the `payloadType` of its `rtpPayloadType`
-/// packetization), else the codec's own (PCMU 0, PCMA 8; for H.264 ours, 109). The side that
-/// receives on a channel chooses a dynamic type, and the sender must use it (H.225.0 6.2.8.1).
+/// packetization), else the codec's own (PCMU 0, PCMA 8; for H.264 ours, 109). The OLC that
+/// describes a channel names its dynamic type, and both ends use it: in H.245 the side that
+/// opens the channel writes that OLC, in fastStart the caller writes the proposals for both
+/// directions and the callee accepts them as they are.
 pub fn channel_payload_type(codec: Codec, params: Option<&H2250LogicalChannelParameters>) -> u8 {
     let named = params.and_then(|p| {
         p.dynamic_rtppayload_type.or(match &p.media_packetization {
