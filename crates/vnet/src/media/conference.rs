@@ -572,7 +572,6 @@ impl Conference {
     }
 }
 
-/// SR + SDES for each stream the leg was sent, plus a BYE when `bye` gives a reason.
 /// RFC 3550 reception statistics of `rtp`, restarted when the sender's SSRC changes.
 fn received(slot: &mut Option<ReceiverStats>, rtp: &RtpPacket, rate: ClockRate, now: Instant) {
     if slot.as_ref().map(ReceiverStats::ssrc) != Some(rtp.ssrc) {
@@ -595,6 +594,8 @@ fn sender_reports(slot: &mut Option<ReceiverStats>, packets: &[RtcpPacket], now:
     }
 }
 
+/// SR (RR if we sent nothing) with a report block on what the leg sends us, and SDES, for each
+/// stream of the leg with traffic either way; plus a BYE when `bye` gives a reason.
 fn send_reports(leg: &mut Leg, cname: &str, bye: Option<&str>) {
     let now = Instant::now();
     let ntp = NtpTime::from_system_time(SystemTime::now());
