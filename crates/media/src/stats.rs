@@ -48,6 +48,15 @@ pub struct ReceiverStats {
 }
 
 impl ReceiverStats {
+    /// The statistics `slot` keeps for `ssrc`: the ones there, or a fresh start when the slot
+    /// is empty or followed another SSRC (a new SSRC is a new source, RFC 3550 8.2).
+    pub fn for_source(slot: &mut Option<Self>, ssrc: u32, rate: ClockRate) -> &mut Self {
+        if slot.as_ref().is_some_and(|s| s.ssrc != ssrc) {
+            *slot = None;
+        }
+        slot.get_or_insert_with(|| Self::new(ssrc, rate))
+    }
+
     /// Statistics for `ssrc`, whose payload clock runs at `rate`.
     pub fn new(ssrc: u32, rate: ClockRate) -> Self {
         Self {
@@ -325,6 +334,21 @@ mod tests {
             let i = u32::from(seq.wrapping_sub(seqs[0]));
             s.on_packet(t0 + MS * 20 * i, seq, 160 * i);
         }
+    }
+
+    #[test]
+    fn a_slot_keeps_its_source_and_starts_over_for_another() {
+        let t0 = Instant::now();
+        let mut slot = None;
+        let first = ReceiverStats::for_source(&mut slot, 1, ClockRate::AUDIO_8K);
+        feed(first, t0, &[10, 11, 12]);
+        let counted = first.received();
+        assert!(counted > 0);
+        // The same source finds the same statistics.
+        let again = ReceiverStats::for_source(&mut slot, 1, ClockRate::AUDIO_8K);
+        assert_eq!((again.received(), again.extended_max()), (counted, 12));
+        let other = ReceiverStats::for_source(&mut slot, 2, ClockRate::AUDIO_8K);
+        assert_eq!((other.ssrc(), other.received()), (2, 0));
     }
 
     #[test]

@@ -99,13 +99,11 @@ impl Session {
     /// Accounts for a received RTP packet; a new SSRC restarts the statistics (the far end
     /// restarted or switched source).
     pub fn on_rtp(&mut self, now: Instant, p: &RtpPacket<'_>) {
-        let same = self.receiver.as_ref().is_some_and(|r| r.ssrc() == p.ssrc);
-        if !same {
-            self.receiver = Some(ReceiverStats::new(p.ssrc, self.rate));
-        }
-        if let Some(r) = &mut self.receiver {
-            r.on_packet(now, p.sequence, p.timestamp);
-        }
+        ReceiverStats::for_source(&mut self.receiver, p.ssrc, self.rate).on_packet(
+            now,
+            p.sequence,
+            p.timestamp,
+        );
         self.recv_packets += 1;
         self.recv_bytes += p.payload.len() as u64;
     }

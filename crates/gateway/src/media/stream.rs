@@ -107,13 +107,8 @@ impl StreamRelay {
         let (ssrc, seq, ts) = (p.ssrc, p.sequence, p.timestamp);
         let start = p.header_len();
         let len = p.payload.len();
-        if self.source() != Some(ssrc) {
-            // A new source (or the first): RFC 3550 A.1 starts its statistics afresh.
-            self.rx = Some(ReceiverStats::new(ssrc, self.rate));
-        }
-        if let Some(rx) = self.rx.as_mut() {
-            rx.on_packet(now, seq, ts);
-        }
+        // A new source (or the first): RFC 3550 A.1 starts its statistics afresh.
+        ReceiverStats::for_source(&mut self.rx, ssrc, self.rate).on_packet(now, seq, ts);
         self.packets += 1;
         self.bytes += len as u64;
         let out = self.rewriter.rewrite(now, ssrc, seq, ts);

@@ -48,12 +48,11 @@ impl AudioIn {
     pub fn on_rtp(&mut self, now: Instant, p: &RtpPacket<'_>) {
         self.packets += 1;
         self.bytes += p.payload.len() as u64;
-        let stats = match &mut self.stats {
-            // A new SSRC is a new source (RFC 3550 §8.2): start its statistics over.
-            Some(s) if s.ssrc() == p.ssrc => s,
-            slot => slot.insert(ReceiverStats::new(p.ssrc, ClockRate::AUDIO_8K)),
-        };
-        stats.on_packet(now, p.sequence, p.timestamp);
+        ReceiverStats::for_source(&mut self.stats, p.ssrc, ClockRate::AUDIO_8K).on_packet(
+            now,
+            p.sequence,
+            p.timestamp,
+        );
         self.jitter.push(
             now,
             Packet {

@@ -78,11 +78,11 @@ impl VideoIn {
     pub fn on_rtp(&mut self, now: Instant, p: &RtpPacket<'_>) {
         self.packets += 1;
         self.bytes += p.payload.len() as u64;
-        let stats = match &mut self.stats {
-            Some(s) if s.ssrc() == p.ssrc => s,
-            slot => slot.insert(ReceiverStats::new(p.ssrc, ClockRate::VIDEO_90K)),
-        };
-        stats.on_packet(now, p.sequence, p.timestamp);
+        ReceiverStats::for_source(&mut self.stats, p.ssrc, ClockRate::VIDEO_90K).on_packet(
+            now,
+            p.sequence,
+            p.timestamp,
+        );
         self.jitter.push(
             now,
             Packet {

@@ -396,7 +396,8 @@ impl Conference {
                 if rtp.payload_type != PT_PCMU {
                     return;
                 }
-                received(&mut leg.audio_rx, &rtp, ClockRate::AUDIO_8K, now);
+                ReceiverStats::for_source(&mut leg.audio_rx, rtp.ssrc, ClockRate::AUDIO_8K)
+                    .on_packet(now, rtp.sequence, rtp.timestamp);
                 leg.jitter.push(
                     now,
                     Packet {
@@ -415,7 +416,8 @@ impl Conference {
                 if rtp.payload_type != PT_H264 {
                     return;
                 }
-                received(&mut leg.video_rx, &rtp, ClockRate::VIDEO_90K, now);
+                ReceiverStats::for_source(&mut leg.video_rx, rtp.ssrc, ClockRate::VIDEO_90K)
+                    .on_packet(now, rtp.sequence, rtp.timestamp);
                 leg.video_source = Some(rtp.ssrc);
                 self.forward_video(p.who, p.data, now);
             }
@@ -569,16 +571,6 @@ impl Conference {
             self.speaker = Some(t);
             self.pli(Who::Terminal(t));
         }
-    }
-}
-
-/// RFC 3550 reception statistics of `rtp`, restarted when the sender's SSRC changes.
-fn received(slot: &mut Option<ReceiverStats>, rtp: &RtpPacket, rate: ClockRate, now: Instant) {
-    if slot.as_ref().map(ReceiverStats::ssrc) != Some(rtp.ssrc) {
-        *slot = Some(ReceiverStats::new(rtp.ssrc, rate));
-    }
-    if let Some(s) = slot {
-        let _ = s.on_packet(now, rtp.sequence, rtp.timestamp);
     }
 }
 
