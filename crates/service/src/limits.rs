@@ -18,14 +18,7 @@ pub struct OpenFiles {
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit. Never lowers it.
 pub fn raise_open_files() -> std::io::Result<OpenFiles> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `lim` is a valid, writable rlimit.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    let mut lim = open_files()?;
     let before = lim.rlim_cur;
     if lim.rlim_cur < lim.rlim_max {
         lim.rlim_cur = lim.rlim_max;
@@ -40,17 +33,17 @@ pub fn raise_open_files() -> std::io::Result<OpenFiles> {
     })
 }
 
-/// The soft `RLIMIT_NOFILE` in force.
-pub fn open_files() -> libc::rlim_t {
+/// The `RLIMIT_NOFILE` in force (soft and hard).
+fn open_files() -> std::io::Result<libc::rlimit> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: `lim` is a valid, writable rlimit.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return 1024;
+        return Err(std::io::Error::last_os_error());
     }
-    lim.rlim_cur
+    Ok(lim)
 }
 
 /// Raises the limit (see the module doc) and says so in the log; a failure is logged, not
@@ -73,22 +66,17 @@ mod tests {
     fn the_soft_limit_ends_at_the_hard_one() {
         // Lower the soft limit first, so that raising it has something to do (a process may
         // always lower its soft limit and raise it again up to the hard one).
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
-        let hard = lim.rlim_max;
+        let hard = open_files().unwrap().rlim_max;
         let low = libc::rlimit {
             rlim_cur: 256.min(hard),
             rlim_max: hard,
         };
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &low) }, 0);
-        assert_eq!(open_files(), low.rlim_cur);
+        assert_eq!(open_files().unwrap().rlim_cur, low.rlim_cur);
         let l = raise_open_files().unwrap();
         assert_eq!(l.before, low.rlim_cur);
         assert_eq!(l.now, hard);
-        assert_eq!(open_files(), hard);
+        assert_eq!(open_files().unwrap().rlim_cur, hard);
         // Raising again changes nothing.
         assert_eq!(raise_open_files().unwrap().before, hard);
     }
