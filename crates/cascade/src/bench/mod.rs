@@ -25,16 +25,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use reqwest::{StatusCode, Url};
+use bytes::Bytes;
+use reqwest::{Method, StatusCode, Url};
 use serde_json::{json, Value};
 use tracing_subscriber::EnvFilter;
 
 use crate::stack::LocalStack;
 
 mod affinity;
+mod client;
 mod processes;
 
 use affinity::Split;
+use client::Conn;
 use processes::Processes;
 
 /// Calls not counted in the figures, per scenario, to open connections and warm caches.
@@ -281,21 +284,32 @@ async fn scenarios(
     if args.scenario != Scenario::Gateway {
         let before = cpu()?;
         let cascade = {
-            let (http, vnet, confs) = (http.clone(), t.vnet.clone(), fixture.conferences.clone());
-            let dials: Vec<String> = (0..args.cascade_concurrency).map(dial).collect();
-            run_scenario(args.calls, args.cascade_concurrency, limit, move |worker| {
-                let (http, vnet) = (http.clone(), vnet.clone());
-                let conf = confs[worker as usize];
-                let body = json!({ "dial": dials[worker as usize] });
-                async move { cascade_once(&http, &vnet, conf, &body).await }
-            })
+            let paths: Vec<String> = fixture
+                .conferences
+                .iter()
+                .map(|c| path_of(&t.vnet, &format!("v1/conferences/{c}/cascades")))
+                .collect::<anyhow::Result<_>>()?;
+            let bodies: Vec<Bytes> = (0..args.cascade_concurrency)
+                .map(|w| Bytes::from(json!({ "dial": dial(w) }).to_string()))
+                .collect();
+            run_scenario(
+                args.calls,
+                args.cascade_concurrency,
+                limit,
+                addr_of(&t.vnet)?,
+                move |worker, conn| {
+                    let path = paths[worker as usize].clone();
+                    let body = bodies[worker as usize].clone();
+                    async move { cascade_once(conn, path, body).await }
+                },
+            )
             .await
         };
         if let (Some(before), Some(after)) = (before, cpu()?) {
             report["cascade_server_cpu"] =
                 processes::report(&before, &after, cascade.samples.len() as u64, cores);
         }
-        let vnet_floor = healthz(http, &t.vnet, args.calls, args.cascade_concurrency, limit).await;
+        let vnet_floor = healthz(&t.vnet, args.calls, args.cascade_concurrency, limit).await?;
         report["cascade_setup"] = cascade.report(|s| &s.first, "latency_ms");
         report["cascade_floor_healthz"] = vnet_floor.report(|s| &s.first, "latency_ms");
     }
@@ -304,20 +318,30 @@ async fn scenarios(
     if args.scenario != Scenario::Cascade {
         let before = cpu()?;
         let gateway = {
-            let (http, gw) = (http.clone(), t.gateway.clone());
-            let dials: Vec<String> = (0..args.concurrency).map(dial).collect();
-            run_scenario(args.calls, args.concurrency, limit, move |worker| {
-                let (http, gw) = (http.clone(), gw.clone());
-                let body = json!({ "dial": dials[worker as usize], "display": "cascade bench" });
-                async move { call_once(&http, &gw, &body).await }
-            })
+            let path = path_of(&t.gateway, "v1/calls")?;
+            let bodies: Vec<Bytes> = (0..args.concurrency)
+                .map(|w| {
+                    let body = json!({ "dial": dial(w), "display": "cascade bench" });
+                    Bytes::from(body.to_string())
+                })
+                .collect();
+            run_scenario(
+                args.calls,
+                args.concurrency,
+                limit,
+                addr_of(&t.gateway)?,
+                move |worker, conn| {
+                    let (path, body) = (path.clone(), bodies[worker as usize].clone());
+                    async move { call_once(conn, path, body).await }
+                },
+            )
             .await
         };
         if let (Some(before), Some(after)) = (before, cpu()?) {
             report["gateway_server_cpu"] =
                 processes::report(&before, &after, gateway.samples.len() as u64, cores);
         }
-        let gateway_floor = healthz(http, &t.gateway, args.calls, args.concurrency, limit).await;
+        let gateway_floor = healthz(&t.gateway, args.calls, args.concurrency, limit).await?;
         let mut gateway_report = gateway.report(|s| &s.total, "pair_ms");
         gateway_report["pairs_per_second"] = json!(gateway.rate());
         let setups: Vec<Duration> = gateway.samples.iter().map(|s| s.first).collect();
@@ -408,17 +432,26 @@ fn percentile<T>(sorted: &[T], p: f64) -> Option<&T> {
     sorted.get(rank.clamp(1, sorted.len()) - 1)
 }
 
-/// Runs `op` from `workers` tasks until `calls` were started or `limit` passed, after
-/// [`WARM_UP`] unmeasured calls by each worker's first iterations.
-async fn run_scenario<F, Fut>(calls: u64, workers: u64, limit: Duration, op: F) -> Outcome
+/// Runs `op` from `workers` tasks, each with its own connection to `addr`, until `calls` were
+/// started or `limit` passed, after [`WARM_UP`] unmeasured calls by each worker's first
+/// iterations.
+async fn run_scenario<F, Fut>(
+    calls: u64,
+    workers: u64,
+    limit: Duration,
+    addr: SocketAddr,
+    op: F,
+) -> Outcome
 where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<Sample, String>> + Send,
+    F: Fn(u64, Conn) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = (Conn, Result<Sample, String>)> + Send,
 {
     let op = Arc::new(op);
+    let mut warm = Conn::new(addr);
     for i in 0..WARM_UP {
-        let _ = op(i % workers).await;
+        warm = op(i % workers, warm).await.0;
     }
+    drop(warm);
     let next = Arc::new(AtomicU64::new(0));
     let shared = Arc::new(Mutex::new((
         Vec::with_capacity(calls as usize),
@@ -431,8 +464,10 @@ where
     for w in 0..workers {
         let (op, next, shared) = (op.clone(), next.clone(), shared.clone());
         tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::new(addr);
             while Instant::now() < deadline && next.fetch_add(1, Ordering::Relaxed) < calls {
-                let r = op(w).await;
+                let (c, r) = op(w, conn).await;
+                conn = c;
                 let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
                 match r {
                     Ok(sample) => s.0.push(sample),
@@ -470,92 +505,97 @@ where
     }
 }
 
-async fn cascade_once(
-    http: &reqwest::Client,
-    vnet: &Url,
-    conf: i64,
-    body: &Value,
-) -> Result<Sample, String> {
-    let url = vnet
-        .join(&format!("v1/conferences/{conf}/cascades"))
-        .map_err(|e| e.to_string())?;
-    let t0 = Instant::now();
-    let r = http.post(url.clone()).json(body).send().await;
-    let (status, v) = read(r).await?;
-    let first = t0.elapsed();
-    if status != StatusCode::CREATED || v.state() != "cascaded" {
-        return Err(format!("cascade: {status} {}", v.brief()));
-    }
-    let Some(Id::Number(id)) = v.id else {
-        return Err("cascade answer without an id".into());
-    };
-    let end = url
-        .join(&format!("cascades/{id}"))
-        .map_err(|e| e.to_string())?;
-    let (status, v) = read(http.delete(end).send().await).await?;
-    if status != StatusCode::OK || v.state() != "ended" {
-        return Err(format!("ending cascade {id}: {status} {}", v.brief()));
-    }
-    Ok(Sample {
-        first,
-        total: t0.elapsed(),
-    })
-}
-
-async fn call_once(http: &reqwest::Client, gw: &Url, body: &Value) -> Result<Sample, String> {
-    let url = gw.join("v1/calls").map_err(|e| e.to_string())?;
-    let t0 = Instant::now();
-    let (status, v) = read(http.post(url.clone()).json(body).send().await).await?;
-    let first = t0.elapsed();
-    if status != StatusCode::CREATED || v.state() != "connected" {
-        return Err(format!("call: {status} {}", v.brief()));
-    }
-    let Some(Id::Text(id)) = v.id else {
-        return Err("call answer without an id".into());
-    };
-    let end = gw
-        .join(&format!("v1/calls/{id}"))
-        .map_err(|e| e.to_string())?;
-    let (status, v) = read(http.delete(end).send().await).await?;
-    if status != StatusCode::OK || v.state() != "released" {
-        return Err(format!("releasing call {id}: {status} {}", v.brief()));
-    }
-    Ok(Sample {
-        first,
-        total: t0.elapsed(),
-    })
-}
-
-async fn healthz(
-    http: &reqwest::Client,
-    base: &Url,
-    calls: u64,
-    workers: u64,
-    limit: Duration,
-) -> Outcome {
-    let (http, url) = (http.clone(), base.join("healthz").expect("a relative path"));
-    run_scenario(calls, workers, limit, move |_| {
-        let (http, url) = (http.clone(), url.clone());
-        async move {
-            let t0 = Instant::now();
-            let (status, v) = read(http.get(url).send().await).await?;
-            let first = t0.elapsed();
-            if status != StatusCode::OK {
-                return Err(format!("healthz: {status} {}", v.brief()));
-            }
-            Ok(Sample {
-                first,
-                total: first,
-            })
+/// One cascade through the VN server: `POST path` (timed), then `DELETE path/{id}`.
+async fn cascade_once(mut conn: Conn, path: String, body: Bytes) -> (Conn, Result<Sample, String>) {
+    let r = async {
+        let t0 = Instant::now();
+        let (status, v) = read(conn.send(Method::POST, &path, Some(body)).await)?;
+        let first = t0.elapsed();
+        if status != StatusCode::CREATED || v.state() != "cascaded" {
+            return Err(format!("cascade: {status} {}", v.brief()));
         }
-    })
-    .await
+        let Some(Id::Number(id)) = v.id else {
+            return Err("cascade answer without an id".into());
+        };
+        let end = format!("{path}/{id}");
+        let (status, v) = read(conn.send(Method::DELETE, &end, None).await)?;
+        if status != StatusCode::OK || v.state() != "ended" {
+            return Err(format!("ending cascade {id}: {status} {}", v.brief()));
+        }
+        Ok(Sample {
+            first,
+            total: t0.elapsed(),
+        })
+    }
+    .await;
+    (conn, r)
 }
 
-async fn read(r: reqwest::Result<reqwest::Response>) -> Result<(StatusCode, Reply), String> {
-    let r = r.map_err(|e| format!("no answer: {e}"))?;
-    let status = r.status();
-    let body = r.bytes().await.map_err(|e| format!("body: {e}"))?;
+/// One gateway call: `POST path` (the setup), then `DELETE path/{id}` (the release).
+async fn call_once(mut conn: Conn, path: String, body: Bytes) -> (Conn, Result<Sample, String>) {
+    let r = async {
+        let t0 = Instant::now();
+        let (status, v) = read(conn.send(Method::POST, &path, Some(body)).await)?;
+        let first = t0.elapsed();
+        if status != StatusCode::CREATED || v.state() != "connected" {
+            return Err(format!("call: {status} {}", v.brief()));
+        }
+        let Some(Id::Text(id)) = v.id else {
+            return Err("call answer without an id".into());
+        };
+        let end = format!("{path}/{id}");
+        let (status, v) = read(conn.send(Method::DELETE, &end, None).await)?;
+        if status != StatusCode::OK || v.state() != "released" {
+            return Err(format!("releasing call {id}: {status} {}", v.brief()));
+        }
+        Ok(Sample {
+            first,
+            total: t0.elapsed(),
+        })
+    }
+    .await;
+    (conn, r)
+}
+
+/// `GET /healthz` round trips on `base`: the same-run floor of a scenario.
+async fn healthz(base: &Url, calls: u64, workers: u64, limit: Duration) -> anyhow::Result<Outcome> {
+    let path = path_of(base, "healthz")?;
+    Ok(
+        run_scenario(calls, workers, limit, addr_of(base)?, move |_, mut conn| {
+            let path = path.clone();
+            async move {
+                let t0 = Instant::now();
+                let r = read(conn.send(Method::GET, &path, None).await).and_then(|(status, v)| {
+                    let first = t0.elapsed();
+                    if status != StatusCode::OK {
+                        return Err(format!("healthz: {status} {}", v.brief()));
+                    }
+                    Ok(Sample {
+                        first,
+                        total: first,
+                    })
+                });
+                (conn, r)
+            }
+        })
+        .await,
+    )
+}
+
+/// The path of `relative` under the server's base URL.
+fn path_of(base: &Url, relative: &str) -> anyhow::Result<String> {
+    Ok(base.join(relative)?.path().to_owned())
+}
+
+/// The loopback address a server's base URL names.
+fn addr_of(base: &Url) -> anyhow::Result<SocketAddr> {
+    let host = base.host_str().context("a server URL without a host")?;
+    let port = base.port_or_known_default().unwrap_or(80);
+    check_loopback(host.trim_start_matches('[').trim_end_matches(']'), port)
+}
+
+fn read(r: Result<(StatusCode, Bytes), String>) -> Result<(StatusCode, Reply), String> {
+    let (status, body) = r?;
     Ok((status, Reply::parse(status, &body)))
 }
 
