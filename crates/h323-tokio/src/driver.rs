@@ -149,13 +149,14 @@ async fn run(
                 }
             },
             c = commands.recv(), if commands_open => match c {
-                Some(Command::ListenH245(l)) => {
-                    if let Ok(addr) = l.local_addr() {
-                        call.set_h245_listener(addr);
-                        io.listener = Some(l);
+                Some(c) => {
+                    apply(&mut call, &mut io, c);
+                    // Commands sent together (the MCU's Proceed then Accept) are answered
+                    // together: their messages leave in one write (`flush`).
+                    while let Ok(c) = commands.try_recv() {
+                        apply(&mut call, &mut io, c);
                     }
                 }
-                Some(c) => apply(&mut call, c),
                 None => {
                     commands_open = false;
                     call.hangup(Instant::now(), CauseValue::NormalCallClearing);
@@ -170,7 +171,7 @@ async fn run(
     }
 }
 
-fn apply(call: &mut Call, c: Command) {
+fn apply(call: &mut Call, io: &mut Io, c: Command) {
     let now = Instant::now();
     match c {
         Command::Proceed => call.proceed(now),
@@ -183,8 +184,12 @@ fn apply(call: &mut Call, c: Command) {
         Command::AssignTerminalNumber { mcu, terminal } => {
             call.assign_terminal_number(now, mcu, terminal)
         }
-        // Taken by `run`, which owns the sockets.
-        Command::ListenH245(_) => {}
+        Command::ListenH245(l) => {
+            if let Ok(addr) = l.local_addr() {
+                call.set_h245_listener(addr);
+                io.listener = Some(l);
+            }
+        }
     }
 }
 
@@ -193,19 +198,22 @@ async fn flush(call: &mut Call, io: &mut Io, events: &mpsc::UnboundedSender<Even
     let mut alive = true;
     loop {
         let mut progressed = false;
+        // Messages queued together go out in one write per connection: one system call and,
+        // with Nagle off, one TCP segment for the peer to read, not one each.
+        let (mut signalling, mut h245) = (Vec::new(), Vec::new());
         while let Some(t) = call.poll_transmit() {
             progressed = true;
             log_wire(call.kind(), t.channel, &t.bytes);
-            let result = match t.channel {
-                Channel::Signalling => io.signalling.write_all(&t.bytes).await,
-                Channel::H245 => match io.h245.as_mut() {
-                    Some(s) => s.write_all(&t.bytes).await,
-                    None => Ok(()),
-                },
-            };
-            if result.is_err() && t.channel == Channel::Signalling {
-                call.connection_lost(Instant::now());
+            match t.channel {
+                Channel::Signalling => signalling.extend_from_slice(&t.bytes),
+                Channel::H245 => h245.extend_from_slice(&t.bytes),
             }
+        }
+        if !signalling.is_empty() && io.signalling.write_all(&signalling).await.is_err() {
+            call.connection_lost(Instant::now());
+        }
+        if let (false, Some(s)) = (h245.is_empty(), io.h245.as_mut()) {
+            let _ = s.write_all(&h245).await;
         }
         while let Some(e) = call.poll_event() {
             progressed = true;

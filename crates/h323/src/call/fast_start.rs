@@ -26,7 +26,7 @@ use crate::h245::stencil;
 /// proposal per codec, in preference order. Channel numbers start at 1.
 pub fn propose(caps: &MediaCapabilities, media: &LocalMedia) -> Vec<Vec<u8>> {
     proposals(caps, media)
-        .iter()
+        .into_iter()
         .filter_map(|olc| stencil::encode(olc).ok())
         .collect()
 }
@@ -146,7 +146,7 @@ pub fn answer(
                 payload_type,
             });
         }
-        if let Ok(b) = stencil::encode(&olc) {
+        if let Ok(b) = stencil::encode(olc) {
             answers.push(b);
         } else {
             channels.pop();

@@ -44,19 +44,24 @@ thread_local! {
 }
 
 /// Encodes `olc` in aligned PER (what `rasn::aper::encode` gives, from a stencil when its
-/// shape is known).
-pub fn encode(olc: &OpenLogicalChannel) -> Result<Vec<u8>, rasn::error::EncodeError> {
-    let (shape, addresses) = shape_of(olc);
+/// shape is known). It takes the channel by value so that finding its shape needs no copy.
+pub fn encode(mut olc: OpenLogicalChannel) -> Result<Vec<u8>, rasn::error::EncodeError> {
+    let addresses = hollow(&mut olc);
     let known = STENCILS.with_borrow(|s| {
-        s.find(&shape)
+        s.find(&olc)
             .map(|k| k.stencil.as_ref().map(|st| st.fill(&addresses)))
     });
     match known {
         Some(Some(bytes)) => Ok(bytes),
         // A shape whose places could not be found: rasn, without trying to learn it again.
-        Some(None) => rasn::aper::encode(olc),
+        Some(None) => {
+            refill(&mut olc, &addresses);
+            rasn::aper::encode(&olc)
+        }
         None => {
-            let bytes = rasn::aper::encode(olc)?;
+            let shape = olc.clone();
+            refill(&mut olc, &addresses);
+            let bytes = rasn::aper::encode(&olc)?;
             remember(shape);
             Ok(bytes)
         }
@@ -156,16 +161,32 @@ fn slot(olc: &mut OpenLogicalChannel, f: Field) -> Option<&mut Option<TransportA
 /// and the addresses taken out (in [`FIELDS`] order).
 fn shape_of(olc: &OpenLogicalChannel) -> (OpenLogicalChannel, [Option<SocketAddr>; 4]) {
     let mut shape = olc.clone();
+    let addresses = hollow(&mut shape);
+    (shape, addresses)
+}
+
+/// Turns `olc` into its shape in place: each unicast IP address becomes the all-zero address
+/// of its family. Returns the addresses taken out (in [`FIELDS`] order).
+fn hollow(olc: &mut OpenLogicalChannel) -> [Option<SocketAddr>; 4] {
     let mut addresses = [None; 4];
     for (i, f) in FIELDS.into_iter().enumerate() {
-        if let Some(t @ Some(_)) = slot(&mut shape, f) {
+        if let Some(t @ Some(_)) = slot(olc, f) {
             if let Some(a) = t.as_ref().and_then(socket_address) {
                 *t = Some(transport_address(filled(a.is_ipv6(), 0x00)));
                 addresses[i] = Some(a);
             }
         }
     }
-    (shape, addresses)
+    addresses
+}
+
+/// Puts back the addresses [`hollow`] took out.
+fn refill(olc: &mut OpenLogicalChannel, addresses: &[Option<SocketAddr>; 4]) {
+    for (i, f) in FIELDS.into_iter().enumerate() {
+        if let (Some(a), Some(t)) = (addresses[i], slot(olc, f)) {
+            *t = Some(transport_address(a));
+        }
+    }
 }
 
 /// An address of the family whose every octet (network and port) is `octet`.
@@ -332,14 +353,14 @@ pub(crate) mod tests {
             let plain = rasn::aper::encode(&olc).unwrap();
             // Twice: the first learns the shape (or uses one learnt by an earlier case).
             for _ in 0..2 {
-                prop_assert_eq!(&encode(&olc).unwrap(), &plain);
+                prop_assert_eq!(&encode(olc.clone()).unwrap(), &plain);
                 prop_assert_eq!(&decode(&plain).unwrap(), &olc);
             }
         }
 
         #[test]
         fn octets_that_differ_outside_an_address_are_decoded_by_rasn(olc in channel(), at in any::<prop::sample::Index>(), flip in 1u8..=255) {
-            let mut bytes = encode(&olc).unwrap();
+            let mut bytes = encode(olc.clone()).unwrap();
             let i = at.index(bytes.len());
             bytes[i] ^= flip;
             let ours = decode(&bytes).map_err(|e| e.to_string());
@@ -365,7 +386,7 @@ pub(crate) mod tests {
         });
         let plain = rasn::aper::encode(&olc).unwrap();
         for _ in 0..2 {
-            assert_eq!(encode(&olc).unwrap(), plain);
+            assert_eq!(encode(olc.clone()).unwrap(), plain);
             assert_eq!(decode(&plain).unwrap(), olc);
         }
         STENCILS.with_borrow(|s| {
@@ -382,7 +403,7 @@ pub(crate) mod tests {
             "192.0.2.1:5000".parse().unwrap(),
             "192.0.2.1:5001".parse().unwrap(),
         );
-        encode(&olc).unwrap();
+        encode(olc.clone()).unwrap();
         let (shape, _) = shape_of(&olc);
         STENCILS.with_borrow(|s| {
             let known = s.find(&shape).expect("learnt");
