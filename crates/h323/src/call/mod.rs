@@ -751,7 +751,7 @@ impl Call {
             }
             return;
         }
-        let received = match msg.user_user().map(crate::h225::UserInfo::decode) {
+        let received = match msg.user_user().map(crate::h225::stencil::decode) {
             Some(Ok(ui)) => Some(uu::read(&ui)),
             Some(Err(_)) => {
                 if msg.message_type == MessageType::Setup {

@@ -29,11 +29,10 @@ impl Uu {
     pub fn encode(self) -> Vec<u8> {
         // Every field is built from validated values, so encoding cannot fail; if it ever did,
         // an empty user-user IE makes the peer answer with a Status instead of us panicking.
-        UserInfo::new(self.body)
+        let info = UserInfo::new(self.body)
             .with_h245_tunnelling(self.tunnelling)
-            .with_h245_control(self.h245_control)
-            .encode()
-            .unwrap_or_default()
+            .with_h245_control(self.h245_control);
+        crate::h225::stencil::encode(info).unwrap_or_default()
     }
 }
 

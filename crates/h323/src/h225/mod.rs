@@ -33,6 +33,7 @@ pub mod build;
 mod common;
 mod opaque;
 pub mod ras;
+pub mod stencil;
 mod user_info;
 
 pub use alias::{

@@ -89,6 +89,14 @@ pub struct UuExtras {
     pub user_data: Option<H323UserInformationUserData>,
 }
 
+/// A value of a message that [`super::stencil`] writes in place.
+pub(crate) enum Place<'a> {
+    /// A call or conference identifier (GloballyUniqueID).
+    Id(&'a mut [u8; 16]),
+    /// A fastStart element or a tunnelled H.245 PDU.
+    Octets(&'a mut OctetString),
+}
+
 /// One H.225.0 call-signalling message (H323-UserInformation).
 ///
 /// Build with [`UserInfo::new`] from a [`Body`] (see [`super::build`]), set the
@@ -195,6 +203,37 @@ impl UserInfo {
     /// The message body, mutable.
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
+    }
+
+    /// The octet strings of a message that change from call to call, for
+    /// [`super::stencil`]: the call identifier, the conference identifier, each fastStart
+    /// element and each tunnelled H.245 PDU, in that order. `None` for the bodies not coded
+    /// through stencils (see there).
+    pub(crate) fn places_mut(&mut self) -> Option<Vec<Place<'_>>> {
+        let mut places = Vec::new();
+        let (call_id, conference_id, fast_start) = match &mut self.body {
+            Body::CallProceeding(b) => (Some(&mut b.call_identifier), None, b.fast_start.as_mut()),
+            Body::Alerting(b) => (Some(&mut b.call_identifier), None, b.fast_start.as_mut()),
+            Body::Connect(b) => (
+                Some(&mut b.call_identifier),
+                Some(&mut b.conference_id),
+                b.fast_start.as_mut(),
+            ),
+            Body::Facility(b) => (
+                Some(&mut b.call_identifier),
+                b.conference_id.as_mut(),
+                b.fast_start.as_mut(),
+            ),
+            Body::Progress(b) => (Some(&mut b.call_identifier), None, b.fast_start.as_mut()),
+            Body::ReleaseComplete(b) => (Some(&mut b.call_identifier), None, None),
+            Body::Empty => (None, None, None),
+            _ => return None,
+        };
+        places.extend(call_id.map(|c| Place::Id(&mut c.guid.0)));
+        places.extend(conference_id.map(|c| Place::Id(&mut c.0 .0)));
+        places.extend(fast_start.into_iter().flatten().map(Place::Octets));
+        places.extend(self.h245_control.iter_mut().flatten().map(Place::Octets));
+        Some(places)
     }
 
     /// The message body, by value.

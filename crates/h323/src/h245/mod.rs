@@ -6,6 +6,6 @@ pub mod coding;
 pub mod messages;
 pub mod msd;
 pub mod names;
-mod ring;
+pub(crate) mod ring;
 pub mod session;
 pub mod stencil;
