@@ -51,8 +51,10 @@ pub struct Args {
     /// Calls per scenario (cascades, then gateway setup+release pairs).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     calls: u64,
-    /// Concurrent workers for the gateway scenario.
-    #[arg(long, default_value_t = 4, value_name = "C")]
+    /// Concurrent workers for the gateway scenario. A rate is measured with enough calls in
+    /// flight to keep the servers busy: with 4, each worker waits out its pair's round trips
+    /// and the 2 cores idle part of the time (docs/benchmarks.md has the sweep).
+    #[arg(long, default_value_t = 16, value_name = "C")]
     concurrency: u64,
     /// Concurrent workers for the cascade latency scenario (1 measures latency without queueing).
     #[arg(long, default_value_t = 1, value_name = "C")]
