@@ -302,7 +302,7 @@ async fn scenarios(
                 move |worker, conn| {
                     let path = paths[worker as usize].clone();
                     let body = bodies[worker as usize].clone();
-                    async move { cascade_once(conn, path, body).await }
+                    async move { pair_once(&CASCADE, conn, path, body).await }
                 },
             )
             .await
@@ -334,7 +334,7 @@ async fn scenarios(
                 addr_of(&t.gateway)?,
                 move |worker, conn| {
                     let (path, body) = (path.clone(), bodies[worker as usize].clone());
-                    async move { call_once(conn, path, body).await }
+                    async move { pair_once(&CALL, conn, path, body).await }
                 },
             )
             .await
@@ -507,48 +507,52 @@ where
     }
 }
 
-/// One cascade through the VN server: `POST path` (timed), then `DELETE path/{id}`.
-async fn cascade_once(mut conn: Conn, path: String, body: Bytes) -> (Conn, Result<Sample, String>) {
-    let r = async {
-        let t0 = Instant::now();
-        let (status, v) = read(conn.send(Method::POST, &path, Some(body)).await)?;
-        let first = t0.elapsed();
-        if status != StatusCode::CREATED || v.state() != "cascaded" {
-            return Err(format!("cascade: {status} {}", v.brief()));
-        }
-        let Some(Id::Number(id)) = v.id else {
-            return Err("cascade answer without an id".into());
-        };
-        let end = format!("{path}/{id}");
-        let (status, v) = read(conn.send(Method::DELETE, &end, None).await)?;
-        if status != StatusCode::OK || v.state() != "ended" {
-            return Err(format!("ending cascade {id}: {status} {}", v.brief()));
-        }
-        Ok(Sample {
-            first,
-            total: t0.elapsed(),
-        })
-    }
-    .await;
-    (conn, r)
+/// What one measured pair creates and ends, and the states that say it worked.
+struct PairKind {
+    /// What is created, in error messages.
+    noun: &'static str,
+    /// The state of a `201` answer.
+    created: &'static str,
+    /// The state of the answer to the `DELETE`.
+    ended: &'static str,
 }
 
-/// One gateway call: `POST path` (the setup), then `DELETE path/{id}` (the release).
-async fn call_once(mut conn: Conn, path: String, body: Bytes) -> (Conn, Result<Sample, String>) {
+/// A cascade through the VN server.
+const CASCADE: PairKind = PairKind {
+    noun: "cascade",
+    created: "cascaded",
+    ended: "ended",
+};
+/// A call through the gateway.
+const CALL: PairKind = PairKind {
+    noun: "call",
+    created: "connected",
+    ended: "released",
+};
+
+/// One pair: `POST path` (timed: the setup), then `DELETE path/{id}` (the release).
+async fn pair_once(
+    kind: &PairKind,
+    mut conn: Conn,
+    path: String,
+    body: Bytes,
+) -> (Conn, Result<Sample, String>) {
     let r = async {
         let t0 = Instant::now();
         let (status, v) = read(conn.send(Method::POST, &path, Some(body)).await)?;
         let first = t0.elapsed();
-        if status != StatusCode::CREATED || v.state() != "connected" {
-            return Err(format!("call: {status} {}", v.brief()));
+        if status != StatusCode::CREATED || v.state() != kind.created {
+            return Err(format!("{}: {status} {}", kind.noun, v.brief()));
         }
-        let Some(Id::Text(id)) = v.id else {
-            return Err("call answer without an id".into());
+        let id = match v.id {
+            Some(Id::Number(n)) => n.to_string(),
+            Some(Id::Text(t)) => t,
+            None => return Err(format!("{} answer without an id", kind.noun)),
         };
         let end = format!("{path}/{id}");
         let (status, v) = read(conn.send(Method::DELETE, &end, None).await)?;
-        if status != StatusCode::OK || v.state() != "released" {
-            return Err(format!("releasing call {id}: {status} {}", v.brief()));
+        if status != StatusCode::OK || v.state() != kind.ended {
+            return Err(format!("ending {} {id}: {status} {}", kind.noun, v.brief()));
         }
         Ok(Sample {
             first,

@@ -33,6 +33,7 @@ use rasn::types::OctetString;
 
 use super::user_info::{Place, UserInfo};
 use crate::h245::ring::Ring;
+use crate::h245::stencil::only_difference;
 use crate::per::PerError;
 
 /// Shapes remembered per thread: a server sees a handful of message kinds from a few kinds of
@@ -257,7 +258,7 @@ impl Stencil {
                 continue;
             }
             let moved = probe.encode().ok()?;
-            places.push((only_difference(&bytes, &moved, len)?, len));
+            places.push((only_difference(&bytes, &moved, len, BASE, PROBE)?, len));
         }
         let mut by_offset: Vec<usize> = (0..count).collect();
         by_offset.sort_by_key(|&i| places[i].0);
@@ -320,20 +321,6 @@ impl Stencil {
             })
             .collect()
     }
-}
-
-/// The offset of the one run of `len` octets where `a` ([`BASE`] there) and `b` ([`PROBE`])
-/// differ, if they differ nowhere else.
-fn only_difference(a: &[u8], b: &[u8], len: usize) -> Option<usize> {
-    if a.len() != b.len() {
-        return None;
-    }
-    let at = a.iter().zip(b).position(|(x, y)| x != y)?;
-    let end = at + len;
-    let run_ok = end <= a.len()
-        && a[at..end].iter().all(|&o| o == BASE)
-        && b[at..end].iter().all(|&o| o == PROBE);
-    (run_ok && a[end..] == b[end..]).then_some(at)
 }
 
 #[cfg(test)]

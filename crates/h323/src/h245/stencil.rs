@@ -249,7 +249,7 @@ impl Stencil {
             };
             *t = Some(transport_address(filled(v6, 0xff)));
             let moved = rasn::aper::encode(&probe).ok()?;
-            let at = only_difference(&bytes, &moved, if v6 { 18 } else { 6 })?;
+            let at = only_difference(&bytes, &moved, if v6 { 18 } else { 6 }, 0x00, 0xff)?;
             places.push((i, v6, at));
         }
         places.sort_by_key(|p| p.2);
@@ -290,17 +290,23 @@ impl Stencil {
     }
 }
 
-/// The offset of the one run of `len` octets where `a` (all zeros there) and `b` (all ones)
-/// differ, if they differ nowhere else.
-fn only_difference(a: &[u8], b: &[u8], len: usize) -> Option<usize> {
+/// The offset of the one run of `len` octets where `a` (all `base` there) and `b` (all `probe`)
+/// differ, if they differ nowhere else: where a stencil's place is (also `h225::stencil`'s).
+pub(crate) fn only_difference(
+    a: &[u8],
+    b: &[u8],
+    len: usize,
+    base: u8,
+    probe: u8,
+) -> Option<usize> {
     if a.len() != b.len() {
         return None;
     }
     let at = a.iter().zip(b).position(|(x, y)| x != y)?;
     let end = at + len;
     let run_ok = end <= a.len()
-        && a[at..end].iter().all(|&o| o == 0x00)
-        && b[at..end].iter().all(|&o| o == 0xff);
+        && a[at..end].iter().all(|&o| o == base)
+        && b[at..end].iter().all(|&o| o == probe);
     (run_ok && a[end..] == b[end..]).then_some(at)
 }
 

@@ -66,6 +66,11 @@ pub struct Pair {
 
 impl Pair {
     pub fn new(caller_cfg: CallConfig, callee_cfg: CallConfig) -> Pair {
+        Pair::with_seeds(caller_cfg, callee_cfg, (0xC0FFEE, 0xBEEF))
+    }
+
+    /// A pair whose calls draw their identifiers and MSD numbers from `seeds`.
+    pub fn with_seeds(caller_cfg: CallConfig, callee_cfg: CallConfig, seeds: (u64, u64)) -> Pair {
         let now = Instant::now();
         let dial = Dial {
             destination: vec![Alias::DialedDigits("1234".into())],
@@ -74,8 +79,8 @@ impl Pair {
         };
         Pair {
             now,
-            caller: Call::outgoing(now, caller_cfg, dial, 0xC0FFEE),
-            callee: Call::incoming(now, callee_cfg, 0xBEEF),
+            caller: Call::outgoing(now, caller_cfg, dial, seeds.0),
+            callee: Call::incoming(now, callee_cfg, seeds.1),
             caller_events: Vec::new(),
             callee_events: Vec::new(),
             h245_link: false,
