@@ -236,7 +236,13 @@ struct Stencil {
 impl Stencil {
     fn learn(shape: &UserInfo) -> Option<Stencil> {
         let bytes = shape.encode().ok()?;
-        let count = shape.clone().places_mut()?.len();
+        let ids: Vec<bool> = shape
+            .clone()
+            .places_mut()?
+            .iter()
+            .map(|p| matches!(p, Place::Id(_)))
+            .collect();
+        let count = ids.len();
         let mut places = Vec::with_capacity(count);
         for i in 0..count {
             let mut probe = shape.clone();
@@ -273,12 +279,7 @@ impl Stencil {
             bytes,
             places,
             by_offset,
-            ids: shape
-                .clone()
-                .places_mut()?
-                .iter()
-                .map(|p| matches!(p, Place::Id(_)))
-                .collect(),
+            ids,
         })
     }
 

@@ -338,7 +338,6 @@ pub fn ack_addresses(ack: &OpenLogicalChannelAck) -> (Option<SocketAddr>, Option
     }
 }
 
-/// The H.225.0 RTP parameters of an OpenLogicalChannel, forward or reverse.
 /// The RTP payload type a channel of `codec` carries under `params`: a dynamic type the OLC
 /// names (`dynamicRTPPayloadType`, or the `payloadType` of its `rtpPayloadType`
 /// packetization), else the codec's own (PCMU 0, PCMA 8; for H.264 ours, 109). The OLC that
@@ -361,6 +360,7 @@ pub fn channel_payload_type(codec: Codec, params: Option<&H2250LogicalChannelPar
     }
 }
 
+/// The H.225.0 RTP parameters of an OpenLogicalChannel, forward or reverse.
 pub fn olc_forward_h2250(o: &OpenLogicalChannel) -> Option<&H2250LogicalChannelParameters> {
     match &o.forward_logical_channel_parameters.multiplex_parameters {
         FwdMux::h2250LogicalChannelParameters(p) => Some(p),
