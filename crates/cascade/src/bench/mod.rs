@@ -748,11 +748,10 @@ fn loopback_url(text: &str) -> anyhow::Result<Url> {
     if !matches!(url.scheme(), "http" | "https") {
         bail!("{text:?} is not an http URL");
     }
-    let host = url
-        .host_str()
-        .with_context(|| format!("{text:?} has no host"))?;
-    let port = url.port_or_known_default().unwrap_or(80);
-    check_loopback(host.trim_start_matches('[').trim_end_matches(']'), port)?;
+    if url.host_str().is_none() {
+        bail!("{text:?} has no host");
+    }
+    addr_of(&url)?;
     Ok(url)
 }
 
