@@ -188,7 +188,7 @@ impl Calls {
             .unwrap_or(&self.inner.settings.default_display)
             .to_owned();
         let mut record = CallRecord {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             state: CallState::Dialing,
             dial: dial.to_owned(),
             display: display.clone(),

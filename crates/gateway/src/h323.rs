@@ -239,7 +239,8 @@ async fn key_pin(
 }
 
 /// Seeds the core's numbers (call reference, GUIDs, H.245 determination) from the gateway's
-/// random call id, so that concurrent calls differ.
+/// call id, so that concurrent calls differ. The id is a version 7 UUID: folding its halves
+/// keeps the 62 random bits of its low half, whatever its timestamp.
 fn seed_from(id: u128, local: SocketAddr) -> u64 {
     (id as u64) ^ ((id >> 64) as u64) ^ u64::from(local.port())
 }

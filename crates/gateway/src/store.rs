@@ -1,6 +1,12 @@
 //! Call detail records in SQLite (`gateway.sqlite`, table `calls`): one row per call attempt that
 //! passed the dial plan, written when dialing starts and updated at answer and at release, so a
 //! restarted gateway still answers `GET /v1/calls/{id}` for ended calls.
+//!
+//! Call ids are version 7 UUIDs (RFC 9562 §5.7): a millisecond timestamp then random bits, and
+//! increasing within the process. The primary key's index therefore grows at its right edge, as
+//! the table does: a batch of inserts dirties one or two of its pages, and a file of millions of
+//! records does not need a random page of its index read for every new call, as random
+//! (version 4) ids did once the index outgrew SQLite's page cache.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -94,7 +100,7 @@ pub enum CallResult {
 /// One call detail record, as stored and as served by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallRecord {
-    /// Call id.
+    /// Call id: a version 7 UUID (module doc).
     pub id: Uuid,
     /// Current state.
     pub state: CallState,
