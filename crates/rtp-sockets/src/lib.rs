@@ -9,7 +9,8 @@
 //!
 //! Ports are handed out by one cursor per process that walks the range's even ports from a
 //! start that differs per process, and skips a pair whose ports another socket holds (another
-//! process, or a pair still in use after the cursor wrapped). Walking rather than asking the
+//! process, or a pair still in use after the cursor wrapped); a binder that walked past held
+//! pairs moves the cursor past them, so that the next binders do not walk them again. Walking rather than asking the
 //! kernel for a free port also keeps a port from being reused by the next call at once, so
 //! that a late packet of an ended call does not land in a new one.
 
@@ -150,9 +151,7 @@ impl From<PortRange> for String {
 }
 
 static RANGE: RwLock<PortRange> = RwLock::new(PortRange::DEFAULT);
-/// The next pair to try, as an index that is reduced modulo the range's pair count; 0 means
-/// "not started yet" (see [`start`]).
-static CURSOR: AtomicU32 = AtomicU32::new(0);
+static CURSOR: Cursor = Cursor::new();
 
 /// Sets the range this process binds media ports from (one range per process: the servers of
 /// `cascade demo` share it).
@@ -165,6 +164,38 @@ pub fn range() -> PortRange {
     *RANGE.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The next pair to try, as an index that is reduced modulo the range's pair count; 0 means
+/// "not started yet" (see [`start`]).
+struct Cursor(AtomicU32);
+
+impl Cursor {
+    const fn new() -> Self {
+        Self(AtomicU32::new(0))
+    }
+
+    fn next(&self) -> u32 {
+        let mut i = self.0.fetch_add(1, Ordering::Relaxed);
+        if i == 0 {
+            // First use: move the cursor to this process's start. Racing first users may both
+            // do it; either start is as good.
+            let s = start();
+            self.0.store(s.wrapping_add(1), Ordering::Relaxed);
+            i = s;
+        }
+        i
+    }
+
+    /// Moves the cursor on by the `n` pairs a walk found held, so that the binders after it
+    /// start past them. Without this a run of pairs another process holds (its own cursor's
+    /// recent pairs) was walked again by every binder until the cursor crept past it one
+    /// pair per bind, which made failed binds most of a busy gateway's `bind` calls.
+    fn skip(&self, n: u32) {
+        if n > 0 {
+            self.0.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
 /// A start that differs between processes (and between runs), so that several processes on
 /// one host do not all try the same ports first.
 fn start() -> u32 {
@@ -172,18 +203,6 @@ fn start() -> u32 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     (std::process::id().wrapping_mul(2_654_435_761) ^ nanos) | 1
-}
-
-fn next_index() -> u32 {
-    let mut i = CURSOR.fetch_add(1, Ordering::Relaxed);
-    if i == 0 {
-        // First use: move the cursor to this process's start. Racing first users may both
-        // do it; either start is as good.
-        let s = start();
-        CURSOR.store(s.wrapping_add(1), Ordering::Relaxed);
-        i = s;
-    }
-    i
 }
 
 /// Binds an RTP socket on an even port and its RTCP socket on the next port, both on `ip`,
@@ -198,10 +217,18 @@ pub fn bind_pair(ip: IpAddr) -> io::Result<(UdpSocket, UdpSocket)> {
 /// still unbound and is tried on the next port: walking past ports in use (of other processes,
 /// say) costs one `bind` each, not a `socket` and a `close` as well.
 pub fn bind_pair_in(ip: IpAddr, range: PortRange) -> io::Result<(UdpSocket, UdpSocket)> {
+    bind_pair_from(ip, range, &CURSOR)
+}
+
+fn bind_pair_from(
+    ip: IpAddr,
+    range: PortRange,
+    cursor: &Cursor,
+) -> io::Result<(UdpSocket, UdpSocket)> {
     let pairs = range.pairs();
     // One index from the shared cursor, then a walk from it: concurrent binders start at
     // different pairs, and each tries every pair once.
-    let start = next_index() % pairs;
+    let start = cursor.next() % pairs;
     let mut spare = None;
     for k in 0..pairs {
         let port = range.rtp_port((start + k) % pairs);
@@ -220,10 +247,11 @@ pub fn bind_pair_in(ip: IpAddr, range: PortRange) -> io::Result<(UdpSocket, UdpS
         let rtcp = unbound(ip)?;
         match rtcp.bind(&SocketAddr::new(ip, port + 1).into()) {
             Ok(()) => {
+                cursor.skip(k);
                 return Ok((
                     UdpSocket::from_std(rtp.into())?,
                     UdpSocket::from_std(rtcp.into())?,
-                ))
+                ));
             }
             // The RTP socket is bound now and goes; the RTCP one is not and stays.
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => spare = Some(rtcp),
@@ -337,6 +365,25 @@ mod tests {
         let c = bind_pair_in(LO, range).unwrap();
         assert_eq!(c.0.local_addr().unwrap().port(), freed);
         drop((b, c, taken));
+    }
+
+    #[tokio::test]
+    async fn a_walk_past_held_pairs_moves_the_cursor_past_them() {
+        let range: PortRange = "41200-41219".parse().unwrap();
+        // Someone else holds pairs 0 to 4 (a run, as another process's cursor leaves).
+        let held: Vec<_> = (0..5)
+            .map(|i| std::net::UdpSocket::bind((LO, 41200 + 2 * i)).unwrap())
+            .collect();
+        // A cursor at pair 0 (index 0 means "not started", so one whole turn of the range).
+        let cursor = Cursor(AtomicU32::new(range.pairs()));
+        let (a, _a) = bind_pair_from(LO, range, &cursor).unwrap();
+        assert_eq!(a.local_addr().unwrap().port(), 41210);
+        // The next binder starts after the run, not inside it.
+        assert_eq!(cursor.0.load(Ordering::Relaxed) % range.pairs(), 6);
+        let (b, _b) = bind_pair_from(LO, range, &cursor).unwrap();
+        assert_eq!(b.local_addr().unwrap().port(), 41212);
+        assert_eq!(cursor.0.load(Ordering::Relaxed) % range.pairs(), 7);
+        drop(held);
     }
 
     #[tokio::test]
