@@ -159,9 +159,15 @@ impl ReceiverStats {
         verdict
     }
 
-    /// Remembers an SR from this source (for LSR/DLSR in our next report block).
-    pub fn on_sender_report(&mut self, now: Instant, ntp: NtpTime) {
-        self.last_sr = Some((ntp.middle32(), now));
+    /// Remembers `sr` (for LSR/DLSR in our next report block) if it comes from this source, and
+    /// says whether it did. An SR of another SSRC on the same port (a source that restarted, or
+    /// a stray sender) is not ours to answer.
+    pub fn on_sender_report(&mut self, now: Instant, sr: &SenderReport) -> bool {
+        let ours = sr.ssrc == self.ssrc;
+        if ours {
+            self.last_sr = Some((sr.ntp_time.middle32(), now));
+        }
+        ours
     }
 
     /// Packets counted since the source became valid.
@@ -433,7 +439,14 @@ mod tests {
         let mut r = ReceiverStats::new(7, ClockRate::AUDIO_8K);
         feed(&mut r, t0, &[1, 2]);
         let ntp = NtpTime(0x1234_5678_9abc_def0);
-        r.on_sender_report(t0, ntp);
+        let sr = |ssrc, ntp| SenderReport {
+            ssrc,
+            ntp_time: ntp,
+            ..SenderReport::default()
+        };
+        assert!(r.on_sender_report(t0, &sr(7, ntp)));
+        // Another source's SR on the same port leaves LSR/DLSR alone.
+        assert!(!r.on_sender_report(t0, &sr(8, NtpTime(0x1111_2222_3333_4444))));
         let b = r.report_block(t0 + Duration::from_millis(500));
         assert_eq!((b.last_sr, b.delay_since_last_sr), (0x5678_9abc, 32_768));
 

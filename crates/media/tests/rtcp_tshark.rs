@@ -77,10 +77,14 @@ fn compound_reports_decode_in_tshark() {
         pcap.udp(at, RTP_PORT, RTP_PORT + 10, &p.to_vec().unwrap());
     }
     let end = Duration::from_millis(4_000);
-    rx.on_sender_report(
+    assert!(rx.on_sender_report(
         t0 + Duration::from_millis(3_000),
-        NtpTime(0x83ab_03a1_eb02_0b3a),
-    );
+        &SenderReport {
+            ssrc: 0x5151_5151,
+            ntp_time: NtpTime(0x83ab_03a1_eb02_0b3a),
+            ..SenderReport::default()
+        },
+    ));
     let mut tx = SenderStats::new(0x7777_0001, ClockRate::AUDIO_8K);
     for i in 0..50u32 {
         tx.on_sent(t0 + Duration::from_millis(20 * u64::from(i)), 160 * i, 160);

@@ -120,8 +120,8 @@ impl Session {
         };
         for p in &packets {
             if let RtcpPacket::SenderReport(sr) = p {
-                if let Some(r) = self.receiver.as_mut().filter(|r| r.ssrc() == sr.ssrc) {
-                    r.on_sender_report(now, sr.ntp_time);
+                if let Some(r) = self.receiver.as_mut() {
+                    r.on_sender_report(now, sr);
                 }
             }
         }

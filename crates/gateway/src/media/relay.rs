@@ -381,7 +381,7 @@ fn mcu_rtcp(s: &mut State, vn: &MediaSockets, bytes: &[u8], video: bool) {
         match p {
             RtcpPacket::SenderReport(sr) => {
                 let m = if video { &mut s.video } else { &mut s.audio };
-                m.from_mcu.on_sender_report(now, sr.ssrc, sr.ntp_time);
+                m.from_mcu.on_sender_report(now, &sr);
             }
             RtcpPacket::Pli(_) | RtcpPacket::Fir(_) if video => intra = true,
             _ => {}
@@ -402,7 +402,7 @@ fn vn_rtcp(s: &mut State, bytes: &[u8], video: bool) {
         match p {
             RtcpPacket::SenderReport(sr) => {
                 let m = if video { &mut s.video } else { &mut s.audio };
-                m.to_mcu.on_sender_report(now, sr.ssrc, sr.ntp_time);
+                m.to_mcu.on_sender_report(now, &sr);
             }
             RtcpPacket::Pli(_) | RtcpPacket::Fir(_) if video => intra = true,
             _ => {}

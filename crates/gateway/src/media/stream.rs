@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use media::g711::Law;
-use media::rtcp::{NtpTime, RtcpPacket};
+use media::rtcp::{NtpTime, RtcpPacket, SenderReport};
 use media::rtp::{ClockRate, Rewriter, RtpPacket};
 use media::stats::{ReceiverStats, SenderStats};
 
@@ -143,9 +143,9 @@ impl StreamRelay {
     }
 
     /// Notes the source's sender report (for the LSR/DLSR of our report blocks).
-    pub fn on_sender_report(&mut self, now: Instant, sender: u32, ntp: NtpTime) {
-        if let Some(rx) = self.rx.as_mut().filter(|r| r.ssrc() == sender) {
-            rx.on_sender_report(now, ntp);
+    pub fn on_sender_report(&mut self, now: Instant, sr: &SenderReport) {
+        if let Some(rx) = self.rx.as_mut() {
+            rx.on_sender_report(now, sr);
         }
     }
 

@@ -251,8 +251,8 @@ impl Room {
                         } else {
                             m.audio.rx.stats.as_mut()
                         };
-                        if let Some(s) = stats.filter(|s| s.ssrc() == sr.ssrc) {
-                            s.on_sender_report(d.at, sr.ntp_time);
+                        if let Some(s) = stats {
+                            s.on_sender_report(d.at, &sr);
                         }
                     }
                     RtcpPacket::Pli(_) | RtcpPacket::Fir(_) if video => {

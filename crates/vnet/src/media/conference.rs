@@ -579,9 +579,7 @@ fn sender_reports(slot: &mut Option<ReceiverStats>, packets: &[RtcpPacket], now:
     let Some(s) = slot else { return };
     for p in packets {
         if let RtcpPacket::SenderReport(sr) = p {
-            if sr.ssrc == s.ssrc() {
-                s.on_sender_report(now, sr.ntp_time);
-            }
+            s.on_sender_report(now, sr);
         }
     }
 }
