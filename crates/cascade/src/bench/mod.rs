@@ -741,12 +741,17 @@ impl Fixture {
     }
 }
 
-/// `text` as an http(s) URL whose host is in 127.0.0.0/8 or `::1` (a name must resolve to
-/// loopback addresses only).
+/// `text` as an http URL whose host is in 127.0.0.0/8 or `::1` (a name must resolve to
+/// loopback addresses only). Plain HTTP only: the servers serve nothing else, and the bench's
+/// own client (`client.rs`) speaks HTTP/1.1 over TCP without TLS.
 fn loopback_url(text: &str) -> anyhow::Result<Url> {
     let url = Url::parse(text).with_context(|| format!("{text:?} is not a URL"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        bail!("{text:?} is not an http URL");
+    match url.scheme() {
+        "http" => {}
+        "https" => {
+            bail!("{text:?}: cascade bench speaks plain HTTP only (the servers serve no TLS)")
+        }
+        _ => bail!("{text:?} is not an http URL"),
     }
     if url.host_str().is_none() {
         bail!("{text:?} has no host");
@@ -950,6 +955,10 @@ mod tests {
         assert!(loopback_url("http://192.0.2.1:8080").is_err());
         assert!(loopback_url("http://[2001:db8::1]:8080").is_err());
         assert!(loopback_url("ftp://127.0.0.1/").is_err());
+        let https = loopback_url("https://127.0.0.1:8080")
+            .unwrap_err()
+            .to_string();
+        assert!(https.contains("plain HTTP only"), "{https}");
         assert!(loopback_addr("127.0.0.1:1720").is_ok());
         assert!(loopback_addr("[::1]:1720").is_ok());
         assert!(loopback_addr("10.0.0.1:1720").is_err());
