@@ -32,6 +32,10 @@ const PUBLISH_INTERVAL: Duration = Duration::from_millis(200);
 /// the VN side sends: each is an H.245 message and an IDR to encode, and the IDR answering the
 /// first serves the ones that follow it (the MCU's own encoder spaces IDRs as far apart).
 pub const FAST_UPDATE_INTERVAL: Duration = Duration::from_millis(500);
+/// The same spacing the other way: at most one PLI per interval goes to the VN side, however
+/// many videoFastUpdatePicture, PLI and FIR the MCU sends (an MCU may ask on every loss it
+/// sees, and each request costs the VN side's encoder an IDR).
+pub const VN_INTRA_INTERVAL: Duration = FAST_UPDATE_INTERVAL;
 const BUF: usize = 2048;
 
 /// What the gateway keeps of a running relay.
@@ -79,6 +83,8 @@ struct State {
     learn_vn: bool,
     /// Spaces the intra requests passed on to the MCU.
     fast_updates: Throttle,
+    /// Spaces the intra requests passed on to the VN side.
+    vn_intra: Throttle,
 }
 
 /// Lets one event through per interval and drops the rest.
@@ -160,6 +166,7 @@ pub fn spawn(
         commands: mcu.commands,
         learn_vn,
         fast_updates: Throttle::new(FAST_UPDATE_INTERVAL),
+        vn_intra: Throttle::new(VN_INTRA_INTERVAL),
     };
     let stats = Arc::new(Mutex::new(MediaStats::default()));
     let task = tokio::spawn(run(
@@ -352,9 +359,13 @@ fn on_event(s: &mut State, vn: &MediaSockets, e: McuEvent) {
     }
 }
 
-/// Asks the VN side for an intra picture on the video it sends us.
+/// Asks the VN side for an intra picture on the video it sends us (one per
+/// [`VN_INTRA_INTERVAL`]).
 fn pli_to_vn(s: &mut State, vn: &MediaSockets) {
     let Some(to) = s.video.vn.rtcp else { return };
+    if !s.vn_intra.allow(Instant::now()) {
+        return;
+    }
     let sender = s.video.from_mcu.ssrc();
     let packets = [
         RtcpPacket::ReceiverReport(ReceiverReport {
@@ -473,6 +484,78 @@ pub fn media_event(e: &h323::h245::session::H245Event) -> Option<McuEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// PLIs that reach a VN-side RTCP socket within `window`.
+    async fn plis_within(vn_rtcp: &UdpSocket, window: Duration) -> usize {
+        let mut buf = [0u8; BUF];
+        let mut n = 0;
+        let end = tokio::time::Instant::now() + window;
+        while let Ok(Ok(len)) = tokio::time::timeout_at(end, vn_rtcp.recv(&mut buf)).await {
+            let packets = rtcp::parse_compound(&buf[..len]).unwrap();
+            n += packets
+                .iter()
+                .filter(|p| matches!(p, RtcpPacket::Pli(_)))
+                .count();
+        }
+        n
+    }
+
+    #[tokio::test]
+    async fn intra_requests_to_the_vn_side_are_spaced() {
+        let lo: std::net::IpAddr = std::net::Ipv4Addr::LOCALHOST.into();
+        let vn = VnSockets {
+            sockets: MediaSockets::bind(lo).await.unwrap(),
+        };
+        let mcu_sockets = MediaSockets::bind(lo).await.unwrap();
+        let mcu_video_rtcp = mcu_sockets.video_rtcp.local_addr().unwrap();
+        // The VN side's video RTCP socket, where the relay sends its PLIs.
+        let vn_rtcp = UdpSocket::bind((lo, 0)).await.unwrap();
+        let vn_peer = MediaAddresses {
+            audio: None,
+            video: Some(super::super::RtpAddress {
+                rtp: SocketAddr::new(lo, 9),
+                rtcp: Some(vn_rtcp.local_addr().unwrap()),
+            }),
+        };
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (commands, _commands_rx) = mpsc::unbounded_channel();
+        let mcu = McuMedia {
+            sockets: mcu_sockets,
+            events,
+            commands,
+        };
+        let relay = spawn("test".into(), vn, vn_peer, mcu, 7);
+        // Fresh sockets: let the reactor see them writable once, as it has long before a
+        // call's first intra request (`try_send_to` drops what a socket not yet known to be
+        // writable would take).
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        // A burst from the MCU: three videoFastUpdatePicture and a PLI over RTCP.
+        for _ in 0..3 {
+            events_tx.send(McuEvent::FastUpdateRequested).unwrap();
+        }
+        let mcu_side = UdpSocket::bind((lo, 0)).await.unwrap();
+        let pli = rtcp::build_compound(&[
+            RtcpPacket::ReceiverReport(ReceiverReport {
+                ssrc: 0x4d43_5501,
+                reports: Vec::new(),
+            }),
+            RtcpPacket::Pli(Pli {
+                sender_ssrc: 0x4d43_5501,
+                media_ssrc: 0,
+            }),
+        ])
+        .unwrap();
+        mcu_side.send_to(&pli, mcu_video_rtcp).await.unwrap();
+        assert_eq!(plis_within(&vn_rtcp, Duration::from_millis(300)).await, 1);
+
+        // After the interval the next request goes through again.
+        tokio::time::sleep(VN_INTRA_INTERVAL).await;
+        events_tx.send(McuEvent::FastUpdateRequested).unwrap();
+        assert_eq!(plis_within(&vn_rtcp, Duration::from_millis(300)).await, 1);
+        drop(events_tx);
+        relay.task.await.unwrap();
+    }
 
     #[test]
     fn the_throttle_lets_one_through_per_interval() {
