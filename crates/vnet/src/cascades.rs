@@ -6,7 +6,6 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use service::clock;
 use service::db::{Db, DbError};
@@ -315,16 +314,7 @@ impl Vnet {
                 metrics::counter!("cascade_vnet_cascades_total", "result" => "cascaded")
                     .increment(1);
                 // The MCU may already have hung up (event seen before we stored the call id).
-                let early = {
-                    let mut recent = self
-                        .inner
-                        .recent_releases
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
-                    let pos = recent.iter().position(|c| c.id == call.id);
-                    pos.and_then(|p| recent.remove(p))
-                };
-                if let Some(ended) = early {
+                if let Some(ended) = self.take_release(&call.id) {
                     self.call_ended(&ended).await?;
                     return self.cascade(conference_id, k.id).await;
                 }
@@ -410,19 +400,29 @@ impl Vnet {
         if self.ending().contains(&call.id) {
             return Ok(None);
         }
+        // Noted before looking, not after finding nothing: `cascade_to` stores a new call id
+        // and then looks here, so whichever order the two take, one of them sees the other
+        // and the release is not missed (both ending it is harmless: only a cascaded cascade
+        // is ended).
+        self.note_release(call);
+        // A gateway that serves other clients too sends their calls' releases as well: a read
+        // tells whether the call is ours without opening a write. The reason names the MCU as
+        // our cascade recorded it.
+        let id = call.id.clone();
+        let Some(mcu) = self
+            .inner
+            .db
+            .call(move |c| store::mcu_of_call(c, &id))
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.take_release(&call.id);
         let call = call.clone();
-        // One visit to the database: the reason names the MCU as our cascade recorded it.
         let ended = self
             .inner
             .db
             .write(move |c| {
-                let mcu: Option<String> = c
-                    .prepare_cached("SELECT mcu FROM cascades WHERE gateway_call_id = ?1")?
-                    .query_row([&call.id], |r| r.get(0))
-                    .optional()?;
-                let Some(mcu) = mcu else {
-                    return Ok(Err(call));
-                };
                 let reason = ended_reason(&call, &mcu);
                 store::end_by_call(
                     c,
@@ -432,35 +432,41 @@ impl Vnet {
                     call.h225_reason.as_deref(),
                     clock::now(),
                 )
-                .map(Ok)
             })
             .await?;
-        match ended {
-            Ok(Some(k)) => {
-                self.inner.media.detach_cascade(k.conference_id, k.id);
-                tracing::info!(
-                    cascade = k.id,
-                    reason = k.reason.as_deref(),
-                    "cascade ended"
-                );
-                Ok(Some(k))
-            }
-            Ok(None) => Ok(None),
-            Err(call) => {
-                // Not (yet) ours: `cascade_to` looks here in case the release overtook its
-                // record of the call id.
-                let mut recent = self
-                    .inner
-                    .recent_releases
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                if recent.len() == RECENT_RELEASES {
-                    recent.pop_front();
-                }
-                recent.push_back(call);
-                Ok(None)
-            }
+        if let Some(k) = &ended {
+            self.inner.media.detach_cascade(k.conference_id, k.id);
+            tracing::info!(
+                cascade = k.id,
+                reason = k.reason.as_deref(),
+                "cascade ended"
+            );
         }
+        Ok(ended)
+    }
+
+    fn recent_releases(&self) -> std::sync::MutexGuard<'_, VecDeque<GatewayCall>> {
+        // A panic while holding this lock leaves a plain queue behind; keep using it.
+        self.inner
+            .recent_releases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `call` for a `cascade_to` whose record of the call id the release overtook.
+    fn note_release(&self, call: &GatewayCall) {
+        let mut recent = self.recent_releases();
+        if recent.len() == RECENT_RELEASES {
+            recent.pop_front();
+        }
+        recent.push_back(call.clone());
+    }
+
+    /// The release of `call_id` noted for `cascade_to`, taken out.
+    fn take_release(&self, call_id: &str) -> Option<GatewayCall> {
+        let mut recent = self.recent_releases();
+        let pos = recent.iter().position(|c| c.id == call_id);
+        pos.and_then(|p| recent.remove(p))
     }
 
     /// Asks the gateway about every cascaded call and ends those that are over (after a

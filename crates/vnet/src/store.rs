@@ -272,6 +272,13 @@ pub fn save_cascade(c: &Connection, k: &Cascade) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The MCU of the cascade carried by gateway call `call_id`, if a cascade of ours is.
+pub fn mcu_of_call(c: &Connection, call_id: &str) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT mcu FROM cascades WHERE gateway_call_id = ?1")?
+        .query_row([call_id], |r| r.get(0))
+        .optional()
+}
+
 /// Ends the cascaded cascade carried by gateway call `call_id`; the cascade if one was ended.
 pub fn end_by_call(
     c: &Connection,
