@@ -242,7 +242,7 @@ impl Calls {
                     (Some(vn), Some(mcu)) => {
                         record.media = vn.addresses().ok();
                         record.media_stats = Some(MediaStats::default());
-                        let seed = (record.id.as_u128() >> 64) as u64 ^ record.id.as_u128() as u64;
+                        let seed = store::id_seed(record.id);
                         let cname = format!("gateway-{}", record.id);
                         let relay = relay::spawn(cname, vn, vn_peer, mcu, seed);
                         self.media_stats().insert(record.id, relay.stats.clone());

@@ -129,7 +129,7 @@ impl Dialer for H323Dialer {
             called_number: digits.then(|| request.conference.clone()),
             address: request.mcu,
         };
-        let seed = seed_from(request.call_id.as_u128(), local);
+        let seed = seed_from(request.call_id, local);
         let mut task = h323_tokio::call(stream, config, dial, seed);
         let mut guard = AbandonGuard(Some(task.commands.clone()));
         // fastStart channels open before Connect: queue them for the media relay.
@@ -239,10 +239,9 @@ async fn key_pin(
 }
 
 /// Seeds the core's numbers (call reference, GUIDs, H.245 determination) from the gateway's
-/// call id, so that concurrent calls differ. The id is a version 7 UUID: folding its halves
-/// keeps the 62 random bits of its low half, whatever its timestamp.
-fn seed_from(id: u128, local: SocketAddr) -> u64 {
-    (id as u64) ^ ((id >> 64) as u64) ^ u64::from(local.port())
+/// call id ([`crate::store::id_seed`]), so that concurrent calls differ.
+fn seed_from(id: uuid::Uuid, local: SocketAddr) -> u64 {
+    crate::store::id_seed(id) ^ u64::from(local.port())
 }
 
 /// A connected call: waits for the gateway's release request or the MCU's release, passing

@@ -63,6 +63,14 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// 64 bits drawn from call id `id` to seed a call's numbers (H.323 identifiers, RTP SSRCs). The
+/// id is a version 7 UUID: folding its halves keeps the 62 random bits of its low half, whatever
+/// its timestamp.
+pub fn id_seed(id: Uuid) -> u64 {
+    let id = id.as_u128();
+    (id as u64) ^ ((id >> 64) as u64)
+}
+
 /// Where a call is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
