@@ -10,9 +10,9 @@
 //! Ports are handed out by one cursor per process that walks the range's even ports from a
 //! start that differs per process, and skips a pair whose ports another socket holds (another
 //! process, or a pair still in use after the cursor wrapped); a binder that walked past held
-//! pairs moves the cursor past them, so that the next binders do not walk them again. Walking rather than asking the
-//! kernel for a free port also keeps a port from being reused by the next call at once, so
-//! that a late packet of an ended call does not land in a new one.
+//! pairs moves the cursor past them, so that the next binders do not walk them again. Walking
+//! rather than asking the kernel for a free port also keeps a port from being reused by the
+//! next call at once, so that a late packet of an ended call does not land in a new one.
 
 use std::fmt;
 use std::io;
