@@ -4,7 +4,7 @@
 //!
 //! After the criterion groups, a latency run sends 20,000 packets one at a time, direct, through
 //! a relay thread on blocking sockets, and through a relay task on a tokio runtime thread (as
-//! the gateway runs it: the packet wakes the task through epoll, `try_send_to` sends it on), and
+//! the gateway runs it: the packet wakes the task through epoll, `rtp_sockets::send_now` sends it on), and
 //! prints p50/p99 of each and the p99 differences.
 //!
 //! `cargo bench -p gateway --bench relay`
@@ -170,7 +170,7 @@ fn latency_tokio(n: usize) -> Vec<Duration> {
             for _ in 0..n {
                 let (len, _) = rin.recv_from(&mut b).await.unwrap();
                 relay.process(Instant::now(), &mut b[..len]).unwrap();
-                let _ = rout.try_send_to(&b[..len], sink);
+                let _ = rtp_sockets::send_now(&rout, &b[..len], sink);
             }
         });
     });

@@ -264,6 +264,24 @@ fn bind_pair_from(
     ))
 }
 
+/// Sends `buf` to `to` on `socket` at once, never waiting: a datagram the socket's buffer has
+/// no room for is dropped, as a congested network would drop it, rather than stalling the
+/// sender's other streams behind it. Media tasks send this way.
+///
+/// tokio's `try_send_to` alone is not enough: on a socket the reactor has not yet reported
+/// writable (one bound moments ago, before the runtime's next turn of epoll) it answers
+/// `WouldBlock` without trying, so the first datagrams sent to a new participant, often the
+/// start of the picture it needs, were lost. The system call a UDP send is does not depend on
+/// that readiness, so this makes it directly then.
+pub fn send_now(socket: &UdpSocket, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
+    match socket.try_send_to(buf, to) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            socket2::SockRef::from(socket).send_to(buf, &to.into())
+        }
+        sent => sent,
+    }
+}
+
 /// A non-blocking UDP socket of `ip`'s family, not bound yet.
 fn unbound(ip: IpAddr) -> io::Result<socket2::Socket> {
     socket2::Socket::new(
@@ -384,6 +402,30 @@ mod tests {
         assert_eq!(b.local_addr().unwrap().port(), 41212);
         assert_eq!(cursor.0.load(Ordering::Relaxed) % range.pairs(), 7);
         drop(held);
+    }
+
+    #[tokio::test]
+    async fn a_socket_bound_moments_ago_sends_at_once() {
+        let sink = std::net::UdpSocket::bind((LO, 0)).unwrap();
+        sink.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
+        let to = sink.local_addr().unwrap();
+        // No await between binding and sending: the runtime has not polled epoll since the
+        // sockets were registered, so tokio does not know them writable yet.
+        let (rtp, rtcp) = bind_pair(LO).unwrap();
+        assert_eq!(send_now(&rtp, b"first", to).unwrap(), 5);
+        assert_eq!(send_now(&rtcp, b"second", to).unwrap(), 6);
+        let mut buf = [0u8; 16];
+        let (n, from) = sink.recv_from(&mut buf).unwrap();
+        assert_eq!(
+            (&buf[..n], from),
+            (&b"first"[..], rtp.local_addr().unwrap())
+        );
+        let (n, from) = sink.recv_from(&mut buf).unwrap();
+        assert_eq!(
+            (&buf[..n], from),
+            (&b"second"[..], rtcp.local_addr().unwrap())
+        );
     }
 
     #[tokio::test]

@@ -3,8 +3,8 @@
 //! publishing statistics). It owns every [`StreamRelay`] of the call, so the hot path takes no
 //! lock; the API reads a snapshot the task publishes every 200 ms and when it ends.
 //!
-//! Sending uses `try_send_to`: a full socket buffer drops the packet (as the network would)
-//! rather than stalling every other stream of the call behind it.
+//! Sending uses [`rtp_sockets::send_now`]: a full socket buffer drops the packet (as the
+//! network would) rather than stalling every other stream of the call behind it.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -267,7 +267,7 @@ fn from_mcu_audio(s: &mut State, out: &UdpSocket, buf: &mut [u8]) {
     m.from_mcu.set_transcode(Some((law, Law::Ulaw)));
     if m.from_mcu.process(Instant::now(), buf).is_ok() {
         if let Some(to) = m.vn.rtp {
-            let _ = out.try_send_to(buf, to);
+            let _ = rtp_sockets::send_now(out, buf, to);
         }
     }
 }
@@ -283,7 +283,7 @@ fn from_mcu_video(s: &mut State, out: &UdpSocket, buf: &mut [u8]) {
     };
     if expected && m.from_mcu.process(Instant::now(), buf).is_ok() {
         if let Some(to) = m.vn.rtp {
-            let _ = out.try_send_to(buf, to);
+            let _ = rtp_sockets::send_now(out, buf, to);
         }
     }
 }
@@ -295,7 +295,7 @@ fn to_mcu(m: &mut Medium, out: &UdpSocket, buf: &mut [u8], vn_pt: u8) {
         return;
     }
     if m.to_mcu.process(Instant::now(), buf).is_ok() {
-        let _ = out.try_send_to(buf, to);
+        let _ = rtp_sockets::send_now(out, buf, to);
     }
 }
 
@@ -378,7 +378,7 @@ fn pli_to_vn(s: &mut State, vn: &MediaSockets) {
         }),
     ];
     if let Ok(bytes) = rtcp::build_compound(&packets) {
-        let _ = vn.video_rtcp.try_send_to(&bytes, to);
+        let _ = rtp_sockets::send_now(&vn.video_rtcp, &bytes, to);
     }
 }
 
@@ -448,7 +448,7 @@ fn send_reports(s: &mut State, vn: &MediaSockets, mcu: &MediaSockets, bye: bool)
                     }));
                 }
                 if let Ok(bytes) = rtcp::build_compound(&p) {
-                    let _ = vn_sock.try_send_to(&bytes, to);
+                    let _ = rtp_sockets::send_now(vn_sock, &bytes, to);
                 }
             }
         }
@@ -463,7 +463,7 @@ fn send_reports(s: &mut State, vn: &MediaSockets, mcu: &MediaSockets, bye: bool)
                     }));
                 }
                 if let Ok(bytes) = rtcp::build_compound(&p) {
-                    let _ = mcu_sock.try_send_to(&bytes, to);
+                    let _ = rtp_sockets::send_now(mcu_sock, &bytes, to);
                 }
             }
         }
@@ -525,10 +525,6 @@ mod tests {
             commands,
         };
         let relay = spawn("test".into(), vn, vn_peer, mcu, 7);
-        // Fresh sockets: let the reactor see them writable once, as it has long before a
-        // call's first intra request (`try_send_to` drops what a socket not yet known to be
-        // writable would take).
-        tokio::time::sleep(Duration::from_millis(50)).await;
 
         // A burst from the MCU: three videoFastUpdatePicture and a PLI over RTCP.
         for _ in 0..3 {

@@ -301,7 +301,7 @@ impl Room {
             self.members.values_mut().map(|m| &mut m.audio).collect();
         self.mix.tick(now, ts, &mut parts, |i, dest, bytes| {
             // A full socket buffer drops this packet: audio is real time, no retry.
-            let _ = sockets[i].audio_rtp.try_send_to(bytes, dest);
+            let _ = rtp_sockets::send_now(&sockets[i].audio_rtp, bytes, dest);
         });
     }
 
@@ -341,7 +341,7 @@ impl Room {
             for p in &picture.payloads {
                 let dest = out.dest;
                 let bytes = out.packet(now, picture.ts, p.marker, &p.payload);
-                let _ = m.sockets.video_rtp.try_send_to(bytes, dest);
+                let _ = rtp_sockets::send_now(&m.sockets.video_rtp, bytes, dest);
             }
         }
     }
@@ -457,7 +457,7 @@ fn send_rtcp(m: &mut Member, now: Instant, bye: bool) {
     if let Some(dest) = audio_dest {
         let sender = m.audio.tx.as_ref().map(|t| (&t.rtp.stats, t.rtp.ssrc));
         let bytes = compound(now, ntp, rr_ssrc, sender, m.audio.rx.stats.as_mut(), bye);
-        let _ = m.sockets.audio_rtcp.try_send_to(&bytes, dest);
+        let _ = rtp_sockets::send_now(&m.sockets.audio_rtcp, &bytes, dest);
     }
     let video_dest = m
         .video_out
@@ -467,7 +467,7 @@ fn send_rtcp(m: &mut Member, now: Instant, bye: bool) {
     if let Some(dest) = video_dest {
         let sender = m.video_out.as_ref().map(|t| (&t.stats, t.ssrc));
         let bytes = compound(now, ntp, rr_ssrc, sender, m.video_in.stats.as_mut(), bye);
-        let _ = m.sockets.video_rtcp.try_send_to(&bytes, dest);
+        let _ = rtp_sockets::send_now(&m.sockets.video_rtcp, &bytes, dest);
     }
 }
 

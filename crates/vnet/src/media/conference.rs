@@ -373,7 +373,7 @@ impl Conference {
             }),
         ];
         if let Ok(bytes) = rtcp::build_compound(&packets) {
-            let _ = leg.sockets.video_rtcp.try_send_to(&bytes, to);
+            let _ = rtp_sockets::send_now(&leg.sockets.video_rtcp, &bytes, to);
         }
     }
 
@@ -488,7 +488,7 @@ impl Conference {
             if let Ok(out) = leg.video.rewrite_in_place(now, &mut buf) {
                 let payload = RtpPacket::parse(&buf).map_or(0, |p| p.payload.len());
                 leg.video_tx.on_sent(now, out.timestamp, payload);
-                let _ = leg.sockets.video_rtp.try_send_to(&buf, to);
+                let _ = rtp_sockets::send_now(&leg.sockets.video_rtp, &buf, to);
             }
         }
     }
@@ -545,7 +545,7 @@ impl Conference {
             p.payload = &code;
             if let Ok(bytes) = p.to_vec() {
                 leg.audio_tx.on_sent(now, ts, FRAME_SAMPLES);
-                let _ = leg.sockets.audio_rtp.try_send_to(&bytes, to);
+                let _ = rtp_sockets::send_now(&leg.sockets.audio_rtp, &bytes, to);
             }
         }
     }
@@ -624,7 +624,7 @@ fn send_reports(leg: &mut Leg, cname: &str, bye: Option<&str>) {
             }));
         }
         if let Ok(bytes) = rtcp::build_compound(&packets) {
-            let _ = sock.try_send_to(&bytes, to);
+            let _ = rtp_sockets::send_now(sock, &bytes, to);
         }
     }
 }
