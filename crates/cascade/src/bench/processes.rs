@@ -60,6 +60,15 @@ impl Processes {
             (free_port()?, free_port()?, free_port()?, free_port()?);
         let spawn = |name: &'static str, args: Vec<String>| -> anyhow::Result<Server> {
             let mut cmd = Command::new(&exe);
+            // Each server its own share of the default RTP range, as servers sharing a host
+            // are configured: with one range, each process's port cursor walks into pairs the
+            // others hold, and every such pair is a failed `bind` (3.7 per call in the MCU).
+            // The gateway binds four pairs a call, the MCU and vnet two.
+            let rtp_ports = match name {
+                "gateway" => "16384-24575",
+                "mcu" => "24576-28671",
+                _ => "28672-32767",
+            };
             if let Some(split) = split {
                 let cpus = if name == "gateway" {
                     &split.gateway
@@ -72,6 +81,10 @@ impl Processes {
                 .arg(name)
                 .args(&args)
                 .env("RUST_LOG", "warn")
+                .env(
+                    format!("CASCADE_{}_RTP_PORTS", name.to_uppercase()),
+                    rtp_ports,
+                )
                 .env_remove("CASCADE_CONFIG")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
