@@ -1,6 +1,8 @@
 //! One H.245 control session: capability exchange (CESE), master/slave determination (MSDSE),
 //! unidirectional logical channels (LCSE), channel close requests, round-trip delay, end session,
 //! and the commands and indications a conference needs (fast update, flow control, user input).
+//! Requests it does not act on are answered: requestMode and maintenanceLoopRequest with their
+//! rejects, any other with functionNotUnderstood.
 //!
 //! Sans-IO like the rest of the core: messages come in through [`H245Session::handle_message`],
 //! go out through [`H245Session::poll_message`], and every deadline (T101, T103, T105, T106,
@@ -13,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use h323_asn1::h245::{
     CommandMessage, ConferenceIndication, DataType, FlowControlCommandRestriction,
-    FlowControlCommandScope, FunctionNotUnderstood, IndicationMessage, MiscellaneousCommandType,
-    MultimediaSystemControlMessage as Msg, OpenLogicalChannel, OpenLogicalChannelRejectCause,
-    RequestChannelCloseAck, RequestMessage, ResponseMessage, UserInputIndication,
+    FlowControlCommandScope, FunctionNotUnderstood, IndicationMessage, MaintenanceLoopReject,
+    MaintenanceLoopRejectCause, MaintenanceLoopRejectType, MaintenanceLoopRequestType,
+    MiscellaneousCommandType, MultimediaSystemControlMessage as Msg, OpenLogicalChannel,
+    OpenLogicalChannelRejectCause, RequestChannelCloseAck, RequestMessage, RequestModeReject,
+    RequestModeRejectCause, ResponseMessage, UserInputIndication,
 };
 
 use super::capabilities::{Codec, MediaCapabilities};
@@ -370,8 +374,10 @@ impl H245Session {
         self.rtd = Some((self.rtd_sequence, now, now + self.config.timers.t105));
     }
 
-    /// Ends the session: closes nothing one by one (endSessionCommand implies it, H.245 8.?),
-    /// sends endSessionCommand and stops every timer.
+    /// Ends the session: sends endSessionCommand and stops every timer. Channels are not
+    /// closed one by one first: H.323 §8.5 (phase E) says a terminal *should* close them before
+    /// endSessionCommand, but the command ends every channel at the receiver anyway, and a
+    /// round of closeLogicalChannel messages would only delay the hang-up.
     pub fn end_session(&mut self) {
         if self.ended {
             return;
@@ -557,15 +563,54 @@ impl H245Session {
             RequestMessage::roundTripDelayRequest(rtd) => {
                 self.out.push(m::rtd_response(rtd.sequence_number.0))
             }
-            other => {
-                // H.245 8.?: a request we do not implement is answered, not ignored, so the
-                // peer's timer does not have to run out.
+            RequestMessage::requestMode(rm) => {
+                // The peer asks us to transmit in other modes. We send what the capability
+                // exchange chose (an MCU's one encoding of a room) and do not switch, so the
+                // answer is the one H.245 has for that: requestModeReject, modeUnavailable.
                 self.out
-                    .push(Msg::indication(IndicationMessage::functionNotUnderstood(
-                        FunctionNotUnderstood::request(other),
+                    .push(Msg::response(ResponseMessage::requestModeReject(
+                        RequestModeReject::new(
+                            rm.sequence_number,
+                            RequestModeRejectCause::modeUnavailable(()),
+                        ),
                     )));
             }
+            RequestMessage::maintenanceLoopRequest(ml) => {
+                // Loops are for H.320/H.324 line testing; H.245's answer for a loop a terminal
+                // cannot perform is maintenanceLoopReject, canNotPerformLoop.
+                let r_type = match ml.r_type {
+                    MaintenanceLoopRequestType::systemLoop(()) => {
+                        MaintenanceLoopRejectType::systemLoop(())
+                    }
+                    MaintenanceLoopRequestType::mediaLoop(n) => {
+                        MaintenanceLoopRejectType::mediaLoop(n)
+                    }
+                    MaintenanceLoopRequestType::logicalChannelLoop(n) => {
+                        MaintenanceLoopRejectType::logicalChannelLoop(n)
+                    }
+                    // The generated enum is open to extensions; no others are defined.
+                    _ => return self.not_understood(RequestMessage::maintenanceLoopRequest(ml)),
+                };
+                self.out
+                    .push(Msg::response(ResponseMessage::maintenanceLoopReject(
+                        MaintenanceLoopReject::new(
+                            r_type,
+                            MaintenanceLoopRejectCause::canNotPerformLoop(()),
+                        ),
+                    )));
+            }
+            other => self.not_understood(other),
         }
+    }
+
+    /// Answers a request we do not implement, rather than ignoring it, so that the peer's
+    /// timer need not run out: functionNotUnderstood "is used to return a request, response
+    /// or command that is not understood" (the H.245 module's comment).
+    fn not_understood(&mut self, request: RequestMessage) {
+        self.out
+            .push(Msg::indication(IndicationMessage::functionNotUnderstood(
+                FunctionNotUnderstood::request(request),
+            )));
     }
 
     fn handle_incoming_olc(&mut self, olc: OpenLogicalChannel) {
@@ -810,5 +855,73 @@ impl H245Session {
                 self.open_channel(now, codec);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use h323_asn1::h245::{
+        CommunicationModeRequest, LogicalChannelNumber, MaintenanceLoopRequest, RequestMode,
+        SequenceNumber,
+    };
+
+    #[test]
+    fn requests_we_do_not_act_on_are_answered() {
+        let now = Instant::now();
+        let config = H245Config {
+            terminal_type: 190,
+            capabilities: MediaCapabilities::cascade_default(),
+            media: LocalMedia::default(),
+            timers: H245Timers::default(),
+            open_channels: false,
+        };
+        let mut s = H245Session::new(config, 1);
+        s.handle_message(
+            now,
+            Msg::request(RequestMessage::requestMode(RequestMode::new(
+                SequenceNumber(7),
+                Vec::new(),
+            ))),
+        );
+        match s.poll_message() {
+            Some(Msg::response(ResponseMessage::requestModeReject(r))) => {
+                assert_eq!(r.sequence_number, SequenceNumber(7));
+                assert_eq!(r.cause, RequestModeRejectCause::modeUnavailable(()));
+            }
+            other => panic!("expected requestModeReject, got {other:?}"),
+        }
+        s.handle_message(
+            now,
+            Msg::request(RequestMessage::maintenanceLoopRequest(
+                MaintenanceLoopRequest::new(MaintenanceLoopRequestType::mediaLoop(
+                    LogicalChannelNumber(3),
+                )),
+            )),
+        );
+        match s.poll_message() {
+            Some(Msg::response(ResponseMessage::maintenanceLoopReject(r))) => {
+                assert_eq!(
+                    r.r_type,
+                    MaintenanceLoopRejectType::mediaLoop(LogicalChannelNumber(3))
+                );
+                assert_eq!(r.cause, MaintenanceLoopRejectCause::canNotPerformLoop(()));
+            }
+            other => panic!("expected maintenanceLoopReject, got {other:?}"),
+        }
+        // A request with no procedure here at all comes back as functionNotUnderstood.
+        s.handle_message(
+            now,
+            Msg::request(RequestMessage::communicationModeRequest(
+                CommunicationModeRequest::new(),
+            )),
+        );
+        assert!(matches!(
+            s.poll_message(),
+            Some(Msg::indication(IndicationMessage::functionNotUnderstood(
+                FunctionNotUnderstood::request(RequestMessage::communicationModeRequest(_))
+            )))
+        ));
+        assert!(s.poll_message().is_none());
     }
 }

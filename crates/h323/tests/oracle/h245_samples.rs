@@ -357,5 +357,30 @@ pub fn all() -> Vec<(MultimediaSystemControlMessage, &'static str)> {
             h323::h245::messages::terminal_number_assign(1, 7),
             "conferenceIndication",
         ),
+        // What a session answers to requests it does not act on.
+        (
+            response(ResponseMessage::requestModeReject(RequestModeReject::new(
+                SequenceNumber(4),
+                RequestModeRejectCause::modeUnavailable(()),
+            ))),
+            "requestModeReject",
+        ),
+        (
+            response(ResponseMessage::maintenanceLoopReject(
+                MaintenanceLoopReject::new(
+                    MaintenanceLoopRejectType::mediaLoop(LogicalChannelNumber(3)),
+                    MaintenanceLoopRejectCause::canNotPerformLoop(()),
+                ),
+            )),
+            "maintenanceLoopReject",
+        ),
+        (
+            indication(IndicationMessage::functionNotUnderstood(
+                FunctionNotUnderstood::request(RequestMessage::communicationModeRequest(
+                    CommunicationModeRequest::new(),
+                )),
+            )),
+            "functionNotUnderstood",
+        ),
     ]
 }
