@@ -454,78 +454,8 @@ pub async fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
-/// A classic libpcap file (LINKTYPE_ETHERNET) of UDP datagrams on 127.0.0.1.
-#[derive(Default)]
-pub struct PcapWriter {
-    bytes: Vec<u8>,
-    ip_id: u16,
-}
-
-fn checksum16(data: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    for c in data.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
-impl PcapWriter {
-    /// An empty capture.
-    pub fn new() -> Self {
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-        bytes.extend_from_slice(&2u16.to_le_bytes());
-        bytes.extend_from_slice(&4u16.to_le_bytes());
-        bytes.extend_from_slice(&0i32.to_le_bytes());
-        bytes.extend_from_slice(&0u32.to_le_bytes());
-        bytes.extend_from_slice(&65_535u32.to_le_bytes());
-        bytes.extend_from_slice(&1u32.to_le_bytes());
-        Self { bytes, ip_id: 1 }
-    }
-
-    /// Appends one UDP datagram at `micros`.
-    pub fn udp(&mut self, micros: u64, src_port: u16, dst_port: u16, payload: &[u8]) {
-        let udp_len = 8 + payload.len();
-        let ip_len = 20 + udp_len;
-        let mut frame = vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
-        let mut ip = vec![0x45, 0];
-        ip.extend_from_slice(&(ip_len as u16).to_be_bytes());
-        ip.extend_from_slice(&self.ip_id.to_be_bytes());
-        self.ip_id = self.ip_id.wrapping_add(1);
-        ip.extend_from_slice(&[0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
-        let c = checksum16(&ip);
-        ip[10..12].copy_from_slice(&c.to_be_bytes());
-        frame.extend_from_slice(&ip);
-        frame.extend_from_slice(&src_port.to_be_bytes());
-        frame.extend_from_slice(&dst_port.to_be_bytes());
-        frame.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        let mut pseudo = vec![127, 0, 0, 1, 127, 0, 0, 1, 0, 17];
-        pseudo.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        pseudo.extend_from_slice(&frame[34..40]);
-        pseudo.extend_from_slice(&[0, 0]);
-        pseudo.extend_from_slice(payload);
-        let c = match checksum16(&pseudo) {
-            0 => 0xffff,
-            c => c,
-        };
-        frame.extend_from_slice(&c.to_be_bytes());
-        frame.extend_from_slice(payload);
-        for v in [
-            (micros / 1_000_000) as u32,
-            (micros % 1_000_000) as u32,
-            frame.len() as u32,
-            frame.len() as u32,
-        ] {
-            self.bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        self.bytes.extend_from_slice(&frame);
-    }
-
-    /// Writes the file.
-    pub fn write(&self, path: &Path) {
-        std::fs::write(path, &self.bytes).unwrap();
-    }
-}
+/// The media tests' UDP capture writer, shared rather than copied.
+#[path = "../../../media/tests/support/pcap_udp.rs"]
+mod pcap_udp;
+#[allow(unused_imports)] // not every test binary writes captures
+pub use pcap_udp::PcapWriter;
