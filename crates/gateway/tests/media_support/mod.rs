@@ -429,53 +429,16 @@ pub fn payloads_in_order(log: &[Rtp]) -> Vec<u8> {
 pub const PT_A: u8 = PT_PCMA;
 pub const PT_U: u8 = PT_PCMU;
 
-/// A classic pcap (Ethernet/IPv4/UDP on 127.0.0.1) of datagrams to `dst_port`.
-pub fn write_pcap(path: &Path, dst_port: u16, datagrams: &[&[u8]]) {
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&4u16.to_le_bytes());
-    bytes.extend_from_slice(&0i32.to_le_bytes());
-    bytes.extend_from_slice(&0u32.to_le_bytes());
-    bytes.extend_from_slice(&65_535u32.to_le_bytes());
-    bytes.extend_from_slice(&1u32.to_le_bytes());
-    for (i, payload) in datagrams.iter().enumerate() {
-        let udp_len = 8 + payload.len();
-        let ip_len = 20 + udp_len;
-        let mut frame = vec![0u8; 12];
-        frame.extend_from_slice(&[0x08, 0x00]);
-        let mut ip = vec![0x45, 0];
-        ip.extend_from_slice(&(ip_len as u16).to_be_bytes());
-        ip.extend_from_slice(&(i as u16).to_be_bytes());
-        ip.extend_from_slice(&[0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
-        let c = checksum16(&ip);
-        ip[10..12].copy_from_slice(&c.to_be_bytes());
-        frame.extend_from_slice(&ip);
-        frame.extend_from_slice(&5000u16.to_be_bytes());
-        frame.extend_from_slice(&dst_port.to_be_bytes());
-        frame.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        // Checksum 0: "not computed" for UDP over IPv4.
-        frame.extend_from_slice(&[0, 0]);
-        frame.extend_from_slice(payload);
-        let micros = i as u64 * 20_000;
-        bytes.extend_from_slice(&((micros / 1_000_000) as u32).to_le_bytes());
-        bytes.extend_from_slice(&((micros % 1_000_000) as u32).to_le_bytes());
-        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(&frame);
-    }
-    std::fs::write(path, bytes).unwrap();
-}
+#[path = "../../../media/tests/support/pcap_udp.rs"]
+mod pcap_udp;
 
-fn checksum16(data: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    for c in data.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+/// A classic pcap (Ethernet/IPv4/UDP on 127.0.0.1) of datagrams to `dst_port`, 20 ms apart.
+pub fn write_pcap(path: &Path, dst_port: u16, datagrams: &[&[u8]]) {
+    let mut pcap = pcap_udp::PcapWriter::new();
+    for (i, payload) in datagrams.iter().enumerate() {
+        pcap.udp(i as u64 * 20_000, 5000, dst_port, payload);
     }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+    pcap.write(path);
 }
 
 /// tshark's fields of the RTP in `pcap` decoded on `port`.

@@ -1,6 +1,6 @@
 //! A classic libpcap file of UDP datagrams between 127.0.0.1 ports, written so that tshark can
-//! judge what a test sends. Shared by the media and MCU tests (the MCU's include this file by
-//! path), so that one writer's framing and checksums are the ones both trust.
+//! judge what a test sends. Shared by the media, MCU and gateway tests (the other crates'
+//! include this file by path), so that one writer's framing and checksums serve them all.
 
 use std::path::Path;
 
