@@ -4,8 +4,8 @@
 //!
 //! After the criterion groups, a latency run sends 20,000 packets one at a time, direct, through
 //! a relay thread on blocking sockets, and through a relay task on a tokio runtime thread (as
-//! the gateway runs it: the packet wakes the task through epoll, `rtp_sockets::send_now` sends it on), and
-//! prints p50/p99 of each and the p99 differences.
+//! the gateway runs it: the packet wakes the task through epoll, `rtp_sockets::send_now` sends
+//! it on), and prints p50/p99 of each and the p99 differences.
 //!
 //! `cargo bench -p gateway --bench relay`
 

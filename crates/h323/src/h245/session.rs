@@ -565,8 +565,9 @@ impl H245Session {
             }
             RequestMessage::requestMode(rm) => {
                 // The peer asks us to transmit in other modes. We send what the capability
-                // exchange chose (an MCU's one encoding of a room) and do not switch, so the
-                // answer is the one H.245 has for that: requestModeReject, modeUnavailable.
+                // exchange chose and do not switch (the MCU encodes a room once for all, the
+                // gateway relays what the VN side sends), so the answer is the one H.245 has
+                // for that: requestModeReject, modeUnavailable.
                 self.out
                     .push(Msg::response(ResponseMessage::requestModeReject(
                         RequestModeReject::new(
@@ -879,6 +880,7 @@ mod tests {
         let mut s = H245Session::new(config, 1);
         s.handle_message(
             now,
+            // No modes (the ASN.1 wants one or more): the handler does not read them.
             Msg::request(RequestMessage::requestMode(RequestMode::new(
                 SequenceNumber(7),
                 Vec::new(),
